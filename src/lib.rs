@@ -1,0 +1,23 @@
+//! gilspec: model-checked specifications of CPython's Global Interpreter Lock and of the
+//! designs that replace it.
+//!
+//! - [`rt`] and [`heap`]: the primitives models are written against, one source for every
+//!   checker (loom, shuttle, real threads).
+//! - [`check`]: running a model under a checker and judging the outcome.
+//! - [`model`]: models as data; [`models`]: the models themselves and their registry.
+//! - [`trace`]: counterexamples for people.
+
+pub mod check;
+pub mod exec;
+pub mod heap;
+pub mod model;
+pub mod report;
+pub mod rt;
+mod schedulers;
+pub mod trace;
+
+#[path = "../models/mod.rs"]
+pub mod models;
+
+pub use check::{Body, Limits, Outcome, Verdict};
+pub use model::{Checker, Model, Params};

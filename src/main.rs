@@ -1,0 +1,400 @@
+//! `gilspec`: check the models, show their counterexamples, replay them.
+
+use gilspec::check::{self, Limits};
+use gilspec::model::{Checker, Model, Params};
+use gilspec::models;
+use gilspec::report::{self, Replay, Row};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+gilspec: model-checked specifications of CPython's GIL and its alternatives
+
+usage:
+  gilspec                         check every model under every checker (= gilspec check)
+  gilspec list                    the models, their questions and expected verdicts
+  gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N]
+                [--iterations N] [--seed N] [--deep] [--json]
+  gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
+                [--format text|markdown|json]
+  gilspec replay MODEL REPLAY [--format text|markdown|json]
+
+checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
+--deep runs each model with 3 worker threads instead of 2.
+Exit status: 0 when every verdict equals its expectation, 1 when one does not,
+2 on bad input.";
+
+/// A command-line mistake: one line, exit code 2.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    check::silence_checker_stderr();
+    match run(&args) {
+        Ok(code) => code,
+        Err(Usage(msg)) => {
+            eprintln!("gilspec: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[derive(Default)]
+struct Options {
+    positional: Vec<String>,
+    checkers: Option<Vec<Checker>>,
+    property: Option<String>,
+    scenario: Option<String>,
+    format: Option<String>,
+    json: bool,
+    deep: bool,
+    limits: Limits,
+}
+
+fn number<T: std::str::FromStr>(
+    flag: &str,
+    value: Option<&String>,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, Usage>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    let value = value.ok_or_else(|| Usage(format!("{flag} needs a number")))?;
+    let n: T = value.parse().map_err(|_| {
+        Usage(format!(
+            "{flag} takes a number from {} to {}, not {value:?}",
+            range.start(),
+            range.end()
+        ))
+    })?;
+    if !range.contains(&n) {
+        return Err(Usage(format!(
+            "{flag} takes a number from {} to {}, not {n}",
+            range.start(),
+            range.end()
+        )));
+    }
+    Ok(n)
+}
+
+fn parse(args: &[String]) -> Result<Options, Usage> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--checker" => {
+                let c = it
+                    .next()
+                    .ok_or_else(|| Usage("--checker needs a value".into()))?;
+                o.checkers = Some(if c == "all" {
+                    Checker::ALL.to_vec()
+                } else {
+                    vec![Checker::parse(c).ok_or_else(|| {
+                        Usage(format!(
+                            "unknown checker {c:?}; choose one of: loom, shuttle-pct, shuttle-random, shuttle-dfs, all"
+                        ))
+                    })?]
+                });
+            }
+            "--property" => {
+                o.property = Some(
+                    it.next()
+                        .ok_or_else(|| Usage("--property needs a value".into()))?
+                        .clone(),
+                )
+            }
+            "--scenario" => {
+                o.scenario = Some(
+                    it.next()
+                        .ok_or_else(|| Usage("--scenario needs a value".into()))?
+                        .clone(),
+                )
+            }
+            "--format" => {
+                let f = it
+                    .next()
+                    .ok_or_else(|| Usage("--format needs a value".into()))?;
+                if !["text", "markdown", "json"].contains(&f.as_str()) {
+                    return Err(Usage(format!(
+                        "unknown format {f:?}; choose one of: text, markdown, json"
+                    )));
+                }
+                o.format = Some(f.clone());
+            }
+            "--preemption-bound" => o.limits.preemption_bound = Some(number(a, it.next(), 0..=20)?),
+            "--iterations" => o.limits.iterations = number(a, it.next(), 1..=10_000_000)?,
+            "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
+            "--json" => o.json = true,
+            "--deep" => o.deep = true,
+            "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
+            s if s.starts_with('-') => {
+                return Err(Usage(format!("unknown option {s:?}; see gilspec --help")));
+            }
+            _ => o.positional.push(a.clone()),
+        }
+    }
+    Ok(o)
+}
+
+fn find_model(id: &str) -> Result<&'static Model, Usage> {
+    models::find(id).ok_or_else(|| {
+        Usage(format!(
+            "unknown model {id:?}; choose one of: {}",
+            models::ids().join(", ")
+        ))
+    })
+}
+
+fn find_property(model: &Model, id: &str) -> Result<(), Usage> {
+    match model.property(id) {
+        Some(_) => Ok(()),
+        None => Err(Usage(format!(
+            "model {} has no property {id:?}; choose one of: {}",
+            model.id,
+            model
+                .properties
+                .iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, Usage> {
+    let (command, rest) = match args.first().map(String::as_str) {
+        None => ("check", &args[..0]),
+        Some(c) if !c.starts_with('-') => (c, &args[1..]),
+        Some(_) => ("check", args),
+    };
+    let opts = parse(rest)?;
+    match command {
+        "list" => list(&opts),
+        "check" => check_models(&opts),
+        "trace" => trace(&opts),
+        "replay" => replay(&opts),
+        "help" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(Usage(format!(
+            "unknown command {other:?}; choose one of: list, check, trace, replay, help"
+        ))),
+    }
+}
+
+fn params(opts: &Options) -> Params {
+    if opts.deep {
+        Params::DEEP
+    } else {
+        Params::DEFAULT
+    }
+}
+
+fn list(opts: &Options) -> Result<ExitCode, Usage> {
+    let mut out = String::new();
+    for m in models::ALL {
+        out += &format!("{}: {}\n  {}\n", m.id, m.title, m.question);
+        for p in m.properties {
+            let expect: Vec<String> = Checker::ALL
+                .iter()
+                .filter_map(|&c| {
+                    m.expected(p.id, c, opts.deep)
+                        .map(|e| format!("{c} {}", report::expected_id(e)))
+                })
+                .collect();
+            out += &format!(
+                "  - {}: {}\n      expected: {}\n",
+                p.id,
+                p.claim,
+                expect.join(", ")
+            );
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
+    let models: Vec<&'static Model> = if opts.positional.is_empty() {
+        models::ALL.to_vec()
+    } else {
+        opts.positional
+            .iter()
+            .map(|id| find_model(id))
+            .collect::<Result<_, _>>()?
+    };
+    if let Some(p) = &opts.property {
+        for m in &models {
+            find_property(m, p)?;
+        }
+    }
+    let checkers = opts
+        .checkers
+        .clone()
+        .unwrap_or_else(|| Checker::ALL.to_vec());
+    let progress = !opts.json && std::io::stderr().is_terminal();
+    let params = params(opts);
+    let mut rows: Vec<Row> = Vec::new();
+    for m in &models {
+        for p in m
+            .properties
+            .iter()
+            .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
+        {
+            for &c in &checkers {
+                if progress {
+                    eprint!("\r\x1b[2Kchecking {} {} under {c} ...", m.id, p.id);
+                    let _ = std::io::stderr().flush();
+                }
+                rows.push(report::check_row(m, p.id, c, params, &opts.limits));
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    if opts.json {
+        let json: Vec<_> = rows.iter().map(Row::to_json).collect();
+        println!("{}", serde_json::to_string_pretty(&json).expect("json"));
+    } else {
+        print!("{}", report::table(&rows));
+        let wrong = rows.iter().filter(|r| !r.as_expected()).count();
+        println!(
+            "\n{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
+            rows.len(),
+            rows.len() - wrong
+        );
+    }
+    Ok(if rows.iter().all(Row::as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
+    match opts.format.as_deref().unwrap_or("text") {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&trace.to_json()).expect("json")
+        ),
+        "markdown" => print!("{header}\n\n{}", trace.to_markdown()),
+        _ => print!("{header}\n\n{}", trace.to_text()),
+    }
+}
+
+fn trace(opts: &Options) -> Result<ExitCode, Usage> {
+    let [id] = opts.positional.as_slice() else {
+        return Err(Usage("trace takes one model; see gilspec --help".into()));
+    };
+    let model = find_model(id)?;
+    if let Some(s) = &opts.scenario {
+        let scenario = model.scenario(s).ok_or_else(|| {
+            Usage(format!(
+                "model {} has no scenario {s:?}; choose one of: {}",
+                model.id,
+                model
+                    .scenarios
+                    .iter()
+                    .map(|s| s.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
+        let params = Params {
+            threads: scenario.threads,
+        };
+        let (run, trace) =
+            check::run_script(&report::body(model, params), scenario.property, &script);
+        if let Some(e) = run.error {
+            eprintln!("gilspec: the scenario did not replay: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        let header = format!(
+            "{} — scenario {}: {}\nsource: {}",
+            model.id, scenario.id, scenario.title, scenario.source
+        );
+        print_trace(opts, &header, &trace);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let property = match &opts.property {
+        Some(p) => {
+            find_property(model, p)?;
+            p.clone()
+        }
+        None => model.properties[0].id.to_owned(),
+    };
+    let checkers = opts.checkers.clone().unwrap_or_else(|| vec![Checker::Loom]);
+    for c in checkers {
+        let row = report::check_row(model, &property, c, params(opts), &opts.limits);
+        match report::failure(&row) {
+            Some(f) => {
+                let header = format!(
+                    "{} — {}: {}\n{}\n{} steps, {} context switches; replay: gilspec replay {} {}",
+                    model.id,
+                    property,
+                    f.violation.message,
+                    row.verdict_text(),
+                    f.trace.len(),
+                    f.trace.context_switches(),
+                    model.id,
+                    row.replay().expect("violated rows replay")
+                );
+                print_trace(opts, &header, &f.trace);
+                return Ok(ExitCode::SUCCESS);
+            }
+            None => println!(
+                "{} — {property}: {} (no counterexample)",
+                model.id,
+                row.verdict_text()
+            ),
+        }
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn replay(opts: &Options) -> Result<ExitCode, Usage> {
+    let [id, replay] = opts.positional.as_slice() else {
+        return Err(Usage(
+            "replay takes a model and a replay string; see gilspec --help".into(),
+        ));
+    };
+    let model = find_model(id)?;
+    let replay = Replay::parse(replay).map_err(Usage)?;
+    find_property(model, &replay.property)?;
+    let run = check::replay(
+        &report::body(model, replay.params),
+        &replay.property,
+        &replay.schedule,
+    );
+    if let Some(e) = run.error {
+        eprintln!("gilspec: the replay failed: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    match run.failure {
+        Some(f) if f.violation.property == replay.property => {
+            let header = format!(
+                "{} — {}: {}\nreplayed {}",
+                model.id, replay.property, f.violation.message, replay
+            );
+            print_trace(opts, &header, &f.trace);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(f) => {
+            eprintln!(
+                "gilspec: the replay stopped on another failure: {}: {}",
+                f.violation.property, f.violation.message
+            );
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            eprintln!(
+                "gilspec: the replay ran without violating {}",
+                replay.property
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Models as data: what each model asks, what it claims, where its steps come from in
+//! CPython, and what every checker is expected to find. One registry of these drives the
+//! CLI, the tests and the docs.
+
+use std::fmt;
+
+/// A checker that explores a model's interleavings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Checker {
+    /// loom: exhaustive DPOR under the C11 memory model, optionally preemption-bounded.
+    Loom,
+    /// shuttle's PCT scheduler (probabilistic concurrency testing), sequentially consistent.
+    ShuttlePct,
+    /// shuttle's uniformly random scheduler.
+    ShuttleRandom,
+    /// shuttle's depth-first search: exhaustive over schedules, no partial-order reduction.
+    ShuttleDfs,
+}
+
+impl Checker {
+    pub const ALL: [Checker; 4] = [
+        Checker::Loom,
+        Checker::ShuttlePct,
+        Checker::ShuttleRandom,
+        Checker::ShuttleDfs,
+    ];
+    /// Every shuttle scheduler, for expectations that hold for all of them.
+    pub const SHUTTLE: &'static [Checker] = &[
+        Checker::ShuttlePct,
+        Checker::ShuttleRandom,
+        Checker::ShuttleDfs,
+    ];
+    pub const LOOM: &'static [Checker] = &[Checker::Loom];
+    /// The shuttle schedulers that sample schedules rather than enumerate them.
+    pub const SAMPLING: &'static [Checker] = &[Checker::ShuttlePct, Checker::ShuttleRandom];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Checker::Loom => "loom",
+            Checker::ShuttlePct => "shuttle-pct",
+            Checker::ShuttleRandom => "shuttle-random",
+            Checker::ShuttleDfs => "shuttle-dfs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Checker> {
+        Checker::ALL.into_iter().find(|c| c.id() == s)
+    }
+}
+
+impl fmt::Display for Checker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A named claim about every execution of a model, readable as a sentence.
+#[derive(Clone, Copy, Debug)]
+pub struct Property {
+    pub id: &'static str,
+    pub claim: &'static str,
+}
+
+/// What a model shows about one of the seed documents' claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stance {
+    Confirms,
+    Refutes,
+    Qualifies,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SeedClaim {
+    /// The claim's number in `shared/reference/seed-claims.md` (R3, G5, ...).
+    pub id: &'static str,
+    pub stance: Stance,
+    pub why: &'static str,
+}
+
+/// What a checker is expected to conclude about a property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// No execution the checker explores breaks the property.
+    Holds,
+    /// The checker finds a violation. Under loom, `preemptions` is the fewest preemptions
+    /// a violating execution needs (found by raising loom's preemption bound from 0).
+    Violated { preemptions: Option<usize> },
+    /// The checker cannot decide this property; the reason is shown in the table.
+    NotApplicable(&'static str),
+    /// The checker's budget runs out before it can decide (shuttle DFS, which has no
+    /// partial-order reduction, on models with locks): use loom's verdict.
+    Inconclusive,
+}
+
+/// A loom violation that needs exactly `k` preemptions.
+pub const fn violated(k: usize) -> Expected {
+    Expected::Violated {
+        preemptions: Some(k),
+    }
+}
+
+/// A violation found by a checker that does not count preemptions (shuttle).
+pub const FOUND: Expected = Expected::Violated { preemptions: None };
+pub const HOLDS: Expected = Expected::Holds;
+pub const BUDGET_SPENT: Expected = Expected::Inconclusive;
+
+/// One row of a model's expectations: a property under some checkers, with the default
+/// size (2 worker threads) and the deep suite's size (3 worker threads).
+#[derive(Clone, Copy, Debug)]
+pub struct Expect {
+    pub property: &'static str,
+    pub checkers: &'static [Checker],
+    pub default: Expected,
+    pub deep: Expected,
+}
+
+/// A named interleaving from the literature, replayed step by step: each entry names the
+/// thread that takes the next trace step.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Where the interleaving comes from (a seed document, an issue, a paper).
+    pub source: &'static str,
+    /// The property the scenario breaks (or shows holding).
+    pub property: &'static str,
+    pub threads: usize,
+    pub script: &'static [&'static str],
+}
+
+/// Run-time parameters of a model's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Worker threads besides main: 2 by default, 3 in the deep suite.
+    pub threads: usize,
+}
+
+impl Params {
+    pub const DEFAULT: Params = Params { threads: 2 };
+    pub const DEEP: Params = Params { threads: 3 };
+}
+
+pub struct Model {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The question the model answers, as a reviewer would ask it.
+    pub question: &'static str,
+    pub claims: &'static [SeedClaim],
+    /// CPython sources the model's steps follow (`file#function`).
+    pub sources: &'static [&'static str],
+    /// What the model leaves out of CPython, and why that does not change the answer.
+    pub abstracts: &'static str,
+    pub properties: &'static [Property],
+    pub expect: &'static [Expect],
+    pub scenarios: &'static [Scenario],
+    /// Its twin: the model a minimal diff away (bug ↔ fix).
+    pub twin: Option<&'static str>,
+    /// The model itself, run once per execution by every checker.
+    pub body: fn(Params),
+}
+
+impl Model {
+    pub fn property(&self, id: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.id == id)
+    }
+
+    /// The expectation for one property and checker (`deep` selects the 3-thread size).
+    pub fn expected(&self, property: &str, checker: Checker, deep: bool) -> Option<Expected> {
+        self.expect
+            .iter()
+            .find(|e| e.property == property && e.checkers.contains(&checker))
+            .map(|e| if deep { e.deep } else { e.default })
+    }
+
+    pub fn scenario(&self, id: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+}

@@ -1,0 +1,259 @@
+//! The verdict table: every model × property × checker, checked and compared with what the
+//! model's data expects.
+
+use crate::check::{self, Failure, Limits, Outcome, Schedule, Verdict};
+use crate::model::{Checker, Expected, Model, Params};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Everything `gilspec replay` needs: the property to arm, the model's size, the schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+    pub property: String,
+    pub params: Params,
+    pub schedule: Schedule,
+}
+
+impl std::fmt::Display for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:t{}:{}",
+            self.property, self.params.threads, self.schedule
+        )
+    }
+}
+
+/// Most worker threads a model may have (loom allows 4 besides main).
+pub const MAX_THREADS: usize = 4;
+
+impl Replay {
+    /// Parse `PROPERTY:tN:SCHEDULE`, as printed in every violated row.
+    pub fn parse(s: &str) -> Result<Replay, String> {
+        let mut parts = s.splitn(3, ':');
+        let (Some(property), Some(threads), Some(schedule)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "malformed replay {s:?}: expected PROPERTY:tTHREADS:SCHEDULE, as printed by `gilspec check`"
+            ));
+        };
+        let threads = threads
+            .strip_prefix('t')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| (1..=MAX_THREADS).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "malformed thread count {threads:?} in {s:?}: expected t1 to t{MAX_THREADS}"
+                )
+            })?;
+        Ok(Replay {
+            property: property.to_owned(),
+            params: Params { threads },
+            schedule: Schedule::parse(schedule)?,
+        })
+    }
+}
+
+/// The body of `model` at size `params`, ready for a checker.
+pub fn body(model: &Model, params: Params) -> check::Body {
+    let f = model.body;
+    Arc::new(move || f(params))
+}
+
+/// One row of the table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub model: &'static str,
+    pub params: Params,
+    pub outcome: Outcome,
+    pub expected: Option<Expected>,
+}
+
+impl Row {
+    /// The verdict equals the expectation (for loom violations: with the same number of
+    /// preemptions).
+    pub fn as_expected(&self) -> bool {
+        let o = &self.outcome;
+        match self.expected {
+            Some(Expected::Holds) => o.verdict == Verdict::Holds,
+            Some(Expected::Violated { preemptions }) => {
+                o.verdict == Verdict::Violated
+                    && (preemptions.is_none() || preemptions == o.preemptions)
+            }
+            Some(Expected::NotApplicable(_)) => o.verdict == Verdict::NotApplicable,
+            Some(Expected::Inconclusive) => o.verdict == Verdict::Inconclusive,
+            None => false,
+        }
+    }
+
+    pub fn replay(&self) -> Option<Replay> {
+        let f = self.outcome.failure.as_ref()?;
+        (self.outcome.verdict == Verdict::Violated).then(|| Replay {
+            property: self.outcome.property.clone(),
+            params: self.params,
+            schedule: f.schedule.clone(),
+        })
+    }
+
+    /// The verdict with its strength, in words.
+    pub fn verdict_text(&self) -> String {
+        let o = &self.outcome;
+        match o.verdict {
+            Verdict::Holds => format!("holds: {} {}", o.checker, o.bound),
+            Verdict::Violated => {
+                let f = o.failure.as_ref().expect("a violation has a failure");
+                match (o.checker, o.preemptions) {
+                    (Checker::Loom, Some(k)) => format!(
+                        "violated: loom, {k} preemption{}{}",
+                        if k == 1 { "" } else { "s" },
+                        if o.preemptions_minimal {
+                            " (fewest)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    _ => format!("violated: {}, execution {}", o.checker, f.execution),
+                }
+            }
+            Verdict::Inconclusive | Verdict::Error => {
+                format!("{}: {}", o.verdict, o.note.as_deref().unwrap_or(""))
+            }
+            Verdict::NotApplicable => {
+                format!("not applicable: {}", o.note.as_deref().unwrap_or(""))
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let o = &self.outcome;
+        let mut v = json!({
+            "model": self.model,
+            "threads": self.params.threads,
+            "property": o.property,
+            "checker": o.checker.id(),
+            "verdict": o.verdict.id(),
+            "expected": self.expected.map(expected_id),
+            "as_expected": self.as_expected(),
+            "executions": o.executions,
+            "exhaustive": o.exhaustive,
+            "bound": o.bound,
+            "millis": o.millis as u64,
+        });
+        if let Some(note) = &o.note {
+            v["note"] = json!(note);
+        }
+        if let (Verdict::Violated, Some(f)) = (o.verdict, &o.failure) {
+            v["message"] = json!(f.violation.message);
+            v["found_at_execution"] = json!(f.execution);
+            v["steps"] = json!(f.trace.len());
+            v["context_switches"] = json!(f.trace.context_switches());
+            v["preemptions"] = json!(o.preemptions);
+            v["preemptions_minimal"] = json!(o.preemptions_minimal);
+            v["trace"] = f.trace.to_json();
+            v["replay"] = json!(self.replay().map(|r| r.to_string()));
+        }
+        v
+    }
+}
+
+pub fn expected_id(e: Expected) -> &'static str {
+    match e {
+        Expected::Holds => "holds",
+        Expected::Violated { .. } => "violated",
+        Expected::NotApplicable(_) => "not applicable",
+        Expected::Inconclusive => "inconclusive",
+    }
+}
+
+fn expected_text(e: Option<Expected>) -> String {
+    match e {
+        None => "(none)".to_owned(),
+        Some(Expected::Violated {
+            preemptions: Some(k),
+        }) => format!("violated ({k} pre.)"),
+        Some(e) => expected_id(e).to_owned(),
+    }
+}
+
+/// Check one property of one model under one checker.
+pub fn check_row(
+    model: &'static Model,
+    property: &str,
+    checker: Checker,
+    params: Params,
+    limits: &Limits,
+) -> Row {
+    let deep = params != Params::DEFAULT;
+    let outcome = check::check(&body(model, params), property, checker, limits);
+    Row {
+        model: model.id,
+        params,
+        outcome,
+        expected: model.expected(property, checker, deep),
+    }
+}
+
+/// The failure shown for a violated row, if any.
+pub fn failure(row: &Row) -> Option<&Failure> {
+    row.outcome
+        .failure
+        .as_ref()
+        .filter(|_| row.outcome.verdict == Verdict::Violated)
+}
+
+/// The table for a terminal.
+pub fn table(rows: &[Row]) -> String {
+    let headers = [
+        "model",
+        "property",
+        "checker",
+        "verdict",
+        "expected",
+        "ok",
+        "executions",
+        "time",
+        "steps",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                if r.params == Params::DEFAULT {
+                    r.model.to_owned()
+                } else {
+                    format!("{} (t{})", r.model, r.params.threads)
+                },
+                r.outcome.property.clone(),
+                r.outcome.checker.id().to_owned(),
+                r.verdict_text(),
+                expected_text(r.expected),
+                if r.as_expected() { "yes" } else { "NO" }.to_owned(),
+                r.outcome.executions.to_string(),
+                format!("{} ms", r.outcome.millis),
+                failure(r).map_or(String::new(), |f| f.trace.len().to_string()),
+            ]
+        })
+        .collect();
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cols: Vec<&str>| {
+        let padded: Vec<String> = cols
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        let _ = writeln!(out, "{}", padded.join("  ").trim_end());
+    };
+    line(&mut out, headers.to_vec());
+    for row in &cells {
+        line(&mut out, row.iter().map(String::as_str).collect());
+    }
+    out
+}

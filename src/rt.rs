@@ -1,0 +1,528 @@
+//! The primitives models are written against. Each one dispatches, at run time, to loom,
+//! shuttle or std, whichever backend the current run uses, so one model source runs under
+//! every checker. Every operation on shared state records a trace step named by the model
+//! (`incref: load`) with the values it read and wrote.
+//!
+//! Models use only this module and `heap`; they never name loom or shuttle.
+
+use crate::exec::{self, Backend};
+use crate::heap::{self, Obj};
+use crate::trace::Access;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+pub use std::sync::atomic::Ordering;
+
+fn backend() -> Backend {
+    exec::current().backend
+}
+
+// ---------------------------------------------------------------------------------------
+// Threads
+
+/// The name of the calling model thread, as given to `spawn`; the model's root is "main".
+pub fn thread_name() -> String {
+    let name = match backend() {
+        Backend::Loom => loom::thread::current().name().map(str::to_owned),
+        Backend::Shuttle => shuttle::thread::current().name().map(str::to_owned),
+        Backend::Std => std::thread::current().name().map(str::to_owned),
+    };
+    match name.as_deref() {
+        None | Some("main-thread") => "main".to_owned(),
+        Some(n) => n.to_owned(),
+    }
+}
+
+/// A model thread that can be joined.
+pub struct JoinHandle {
+    name: String,
+    inner: JoinInner,
+}
+
+enum JoinInner {
+    Loom(loom::thread::JoinHandle<()>),
+    Shuttle(shuttle::thread::JoinHandle<()>),
+    Std(std::thread::JoinHandle<()>),
+}
+
+/// Start a model thread named `name` (the name appears in every trace step it takes).
+pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
+    let inner = match backend() {
+        Backend::Loom => JoinInner::Loom(
+            loom::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(f)
+                .expect("loom spawn"),
+        ),
+        Backend::Shuttle => JoinInner::Shuttle(
+            shuttle::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(f)
+                .expect("shuttle spawn"),
+        ),
+        Backend::Std => {
+            let exec = exec::current();
+            JoinInner::Std(
+                std::thread::Builder::new()
+                    .name(name.to_owned())
+                    .spawn(move || exec.enter(f))
+                    .expect("std spawn"),
+            )
+        }
+    };
+    exec::record(&format!("spawn {name}"), vec![], None);
+    JoinHandle {
+        name: name.to_owned(),
+        inner,
+    }
+}
+
+impl JoinHandle {
+    /// Wait for the thread to finish. A panic in it (a violated property) carries on here.
+    pub fn join(self) {
+        let result = match self.inner {
+            JoinInner::Loom(h) => h.join(),
+            JoinInner::Shuttle(h) => h.join(),
+            JoinInner::Std(h) => h.join(),
+        };
+        if let Err(payload) = result {
+            std::panic::resume_unwind(payload);
+        }
+        exec::record(&format!("join {}", self.name), vec![], None);
+    }
+}
+
+/// A scheduling point with no effect: lets the checkers switch threads here. Retry and spin
+/// loops must call it, or loom's unfair scheduler runs one thread forever.
+pub fn yield_now() {
+    match backend() {
+        Backend::Loom => loom::thread::yield_now(),
+        Backend::Shuttle => shuttle::thread::yield_now(),
+        Backend::Std => std::thread::yield_now(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared values
+
+/// The name a field of an object has in traces: `foo.ob_refcnt`.
+fn field_name(obj: Option<Obj>, field: &str) -> String {
+    match obj {
+        Some(o) => format!("{}.{field}", heap::name(o)),
+        None => field.to_owned(),
+    }
+}
+
+fn record_init(var: &str, value: i64) {
+    // The initial value is not a step of its own: it is part of the step that created the
+    // object or the shared state, and later writes show it as their "before".
+    let exec = exec::current();
+    exec.state().values.insert(var.to_owned(), value);
+}
+
+fn record_read(action: &str, var: &str, value: i64) {
+    // Under loom's memory model a load may return an older store than the latest one (the
+    // threads run in parallel); say so, or the trace would look impossible.
+    let note = exec::last_value(var)
+        .filter(|&latest| latest != value)
+        .map(|latest| format!("stale read: the latest store to {var} is {latest}"));
+    exec::record(
+        action,
+        vec![Access::Read {
+            var: var.to_owned(),
+            value,
+        }],
+        note,
+    );
+}
+
+fn record_write(action: &str, var: &str, before: Option<i64>, after: i64) {
+    exec::record(
+        action,
+        vec![Access::Write {
+            var: var.to_owned(),
+            before,
+            after,
+        }],
+        None,
+    );
+}
+
+fn record_rmw(action: &str, var: &str, read: i64, written: Option<i64>) {
+    let mut accesses = vec![Access::Read {
+        var: var.to_owned(),
+        value: read,
+    }];
+    if let Some(after) = written {
+        accesses.push(Access::Write {
+            var: var.to_owned(),
+            before: Some(read),
+            after,
+        });
+    }
+    exec::record(action, accesses, None);
+}
+
+fn touch(obj: Option<Obj>, action: &str) {
+    if let Some(o) = obj {
+        heap::touch(o, action);
+    }
+}
+
+/// Deliberately non-atomic shared memory: a C `Py_ssize_t` field such as `ob_refcnt`.
+///
+/// Every read and every write is a separate step, so the checkers can switch threads between
+/// the load and the store of an increment. Under loom, while `no_data_race` is under check,
+/// it is a `loom::cell::UnsafeCell` and an unsynchronised access is a causality violation;
+/// otherwise it behaves like a relaxed word access, so the race's outcome can be seen.
+/// Shuttle has no race detector: there it is a scheduling point before each access.
+pub struct Var {
+    name: String,
+    obj: Option<Obj>,
+    inner: VarInner,
+}
+
+enum VarInner {
+    LoomRaceChecked(loom::cell::UnsafeCell<i64>),
+    Loom(loom::sync::atomic::AtomicI64),
+    Shuttle(shuttle::sync::atomic::AtomicI64),
+    Std(std::sync::atomic::AtomicI64),
+}
+
+// SAFETY: every variant but `LoomRaceChecked` is an atomic. That one exists only under
+// loom, whose model threads are coroutines on one OS thread, and loom's causality checker
+// reports every unsynchronised access to it as a failure: sharing it is the point.
+unsafe impl Sync for Var {}
+
+impl Var {
+    /// A free-standing shared variable.
+    pub fn new(name: &str, init: i64) -> Var {
+        Var::build(None, name, init)
+    }
+
+    /// A field of a heap object: accessing it after the object is freed is a use after free.
+    pub fn field(obj: Obj, field: &str, init: i64) -> Var {
+        Var::build(Some(obj), field, init)
+    }
+
+    fn build(obj: Option<Obj>, field: &str, init: i64) -> Var {
+        let name = field_name(obj, field);
+        let exec = exec::current();
+        let inner = match exec.backend {
+            Backend::Loom if exec.race_detection() => {
+                VarInner::LoomRaceChecked(loom::cell::UnsafeCell::new(init))
+            }
+            Backend::Loom => VarInner::Loom(loom::sync::atomic::AtomicI64::new(init)),
+            Backend::Shuttle => VarInner::Shuttle(shuttle::sync::atomic::AtomicI64::new(init)),
+            Backend::Std => VarInner::Std(std::sync::atomic::AtomicI64::new(init)),
+        };
+        record_init(&name, init);
+        Var { name, obj, inner }
+    }
+
+    pub fn read(&self, action: &str) -> i64 {
+        let value = match &self.inner {
+            // SAFETY: loom checks this access against every other one and panics on a race.
+            VarInner::LoomRaceChecked(c) => c.with(|p| unsafe { *p }),
+            VarInner::Loom(a) => a.load(Ordering::Relaxed),
+            VarInner::Shuttle(a) => a.load(Ordering::Relaxed),
+            VarInner::Std(a) => a.load(Ordering::Relaxed),
+        };
+        record_read(action, &self.name, value);
+        touch(self.obj, action);
+        value
+    }
+
+    pub fn write(&self, action: &str, value: i64) {
+        let before = exec::last_value(&self.name);
+        match &self.inner {
+            // SAFETY: as in `read`.
+            VarInner::LoomRaceChecked(c) => c.with_mut(|p| unsafe { *p = value }),
+            VarInner::Loom(a) => a.store(value, Ordering::Relaxed),
+            VarInner::Shuttle(a) => a.store(value, Ordering::Relaxed),
+            VarInner::Std(a) => a.store(value, Ordering::Relaxed),
+        }
+        record_write(action, &self.name, before, value);
+        touch(self.obj, action);
+    }
+}
+
+/// An atomic integer with explicit orderings. Loom honours the orderings (C11 model);
+/// shuttle treats every access as SeqCst.
+pub struct Atomic {
+    name: String,
+    obj: Option<Obj>,
+    inner: AtomicInner,
+}
+
+enum AtomicInner {
+    Loom(loom::sync::atomic::AtomicI64),
+    Shuttle(shuttle::sync::atomic::AtomicI64),
+    Std(std::sync::atomic::AtomicI64),
+}
+
+macro_rules! on_atomic {
+    ($self:expr, $a:ident => $e:expr) => {
+        match &$self.inner {
+            AtomicInner::Loom($a) => $e,
+            AtomicInner::Shuttle($a) => $e,
+            AtomicInner::Std($a) => $e,
+        }
+    };
+}
+
+impl Atomic {
+    pub fn new(name: &str, init: i64) -> Atomic {
+        Atomic::build(None, name, init)
+    }
+
+    /// A field of a heap object: accessing it after the object is freed is a use after free.
+    pub fn field(obj: Obj, field: &str, init: i64) -> Atomic {
+        Atomic::build(Some(obj), field, init)
+    }
+
+    fn build(obj: Option<Obj>, field: &str, init: i64) -> Atomic {
+        let name = field_name(obj, field);
+        let inner = match backend() {
+            Backend::Loom => AtomicInner::Loom(loom::sync::atomic::AtomicI64::new(init)),
+            Backend::Shuttle => AtomicInner::Shuttle(shuttle::sync::atomic::AtomicI64::new(init)),
+            Backend::Std => AtomicInner::Std(std::sync::atomic::AtomicI64::new(init)),
+        };
+        record_init(&name, init);
+        Atomic { name, obj, inner }
+    }
+
+    pub fn load(&self, action: &str, order: Ordering) -> i64 {
+        let v = on_atomic!(self, a => a.load(order));
+        record_read(action, &self.name, v);
+        touch(self.obj, action);
+        v
+    }
+
+    pub fn store(&self, action: &str, value: i64, order: Ordering) {
+        let before = exec::last_value(&self.name);
+        on_atomic!(self, a => a.store(value, order));
+        record_write(action, &self.name, before, value);
+        touch(self.obj, action);
+    }
+
+    /// Returns the previous value.
+    pub fn fetch_add(&self, action: &str, delta: i64, order: Ordering) -> i64 {
+        let prev = on_atomic!(self, a => a.fetch_add(delta, order));
+        record_rmw(action, &self.name, prev, Some(prev + delta));
+        touch(self.obj, action);
+        prev
+    }
+
+    /// Returns the previous value.
+    pub fn fetch_sub(&self, action: &str, delta: i64, order: Ordering) -> i64 {
+        let prev = on_atomic!(self, a => a.fetch_sub(delta, order));
+        record_rmw(action, &self.name, prev, Some(prev - delta));
+        touch(self.obj, action);
+        prev
+    }
+
+    /// `Ok(previous)` if the value was `current` and is now `new`, else `Err(actual)`.
+    pub fn compare_exchange(
+        &self,
+        action: &str,
+        current: i64,
+        new: i64,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<i64, i64> {
+        let r = on_atomic!(self, a => a.compare_exchange(current, new, success, failure));
+        match r {
+            Ok(prev) => record_rmw(action, &self.name, prev, Some(new)),
+            Err(actual) => record_rmw(action, &self.name, actual, None),
+        }
+        touch(self.obj, action);
+        r
+    }
+}
+
+/// A memory fence (loom models it; shuttle and std are sequentially consistent enough).
+pub fn fence(order: Ordering) {
+    match backend() {
+        Backend::Loom => loom::sync::atomic::fence(order),
+        Backend::Shuttle => shuttle::sync::atomic::fence(order),
+        Backend::Std => std::sync::atomic::fence(order),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Locks
+
+/// A mutex. Locking it and releasing it are trace steps ("holds gil", "releases gil").
+pub struct Mutex<T> {
+    name: String,
+    obj: Option<Obj>,
+    inner: MutexInner<T>,
+}
+
+enum MutexInner<T> {
+    Loom(loom::sync::Mutex<T>),
+    Shuttle(shuttle::sync::Mutex<T>),
+    Std(std::sync::Mutex<T>),
+}
+
+/// Holds a `Mutex` until dropped.
+pub struct MutexGuard<'a, T> {
+    name: &'a str,
+    inner: Option<GuardInner<'a, T>>,
+}
+
+enum GuardInner<'a, T> {
+    Loom(loom::sync::MutexGuard<'a, T>),
+    Shuttle(shuttle::sync::MutexGuard<'a, T>),
+    Std(std::sync::MutexGuard<'a, T>),
+}
+
+impl<T> Mutex<T> {
+    pub fn new(name: &str, value: T) -> Mutex<T> {
+        Mutex::build(None, name, value)
+    }
+
+    /// A mutex inside a heap object (`ob_mutex`): locking a freed object is a use after free.
+    pub fn field(obj: Obj, field: &str, value: T) -> Mutex<T> {
+        Mutex::build(Some(obj), field, value)
+    }
+
+    fn build(obj: Option<Obj>, field: &str, value: T) -> Mutex<T> {
+        let inner = match backend() {
+            Backend::Loom => MutexInner::Loom(loom::sync::Mutex::new(value)),
+            Backend::Shuttle => MutexInner::Shuttle(shuttle::sync::Mutex::new(value)),
+            Backend::Std => MutexInner::Std(std::sync::Mutex::new(value)),
+        };
+        Mutex {
+            name: field_name(obj, field),
+            obj,
+            inner,
+        }
+    }
+
+    /// Block until the mutex is ours; the step is recorded once it is.
+    pub fn lock(&self, action: &str) -> MutexGuard<'_, T> {
+        let inner = match &self.inner {
+            MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|e| e.into_inner())),
+            MutexInner::Shuttle(m) => {
+                GuardInner::Shuttle(m.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+            MutexInner::Std(m) => GuardInner::Std(m.lock().unwrap_or_else(|e| e.into_inner())),
+        };
+        exec::record(action, vec![], Some(format!("holds {}", self.name)));
+        touch(self.obj, action);
+        MutexGuard {
+            name: &self.name,
+            inner: Some(inner),
+        }
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self.inner.as_ref().expect("guard is held") {
+            GuardInner::Loom(g) => g,
+            GuardInner::Shuttle(g) => g,
+            GuardInner::Std(g) => g,
+        }
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self.inner.as_mut().expect("guard is held") {
+            GuardInner::Loom(g) => g,
+            GuardInner::Shuttle(g) => g,
+            GuardInner::Std(g) => g,
+        }
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // Recorded while still held, so the next holder's step comes after it. Unwinding
+        // from a violation drops guards too; those releases are not part of the story.
+        if self.inner.is_some() && !std::thread::panicking() {
+            exec::record(&format!("release {}", self.name), vec![], None);
+        }
+    }
+}
+
+/// A condition variable (no timeouts or spurious wakeups yet: neither checker has them).
+pub struct Condvar {
+    name: String,
+    inner: CondvarInner,
+}
+
+enum CondvarInner {
+    Loom(loom::sync::Condvar),
+    Shuttle(shuttle::sync::Condvar),
+    Std(std::sync::Condvar),
+}
+
+impl Condvar {
+    pub fn new(name: &str) -> Condvar {
+        let inner = match backend() {
+            Backend::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
+            Backend::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
+            Backend::Std => CondvarInner::Std(std::sync::Condvar::new()),
+        };
+        Condvar {
+            name: name.to_owned(),
+            inner,
+        }
+    }
+
+    /// Release the guard's mutex, wait for a notification, re-take the mutex.
+    pub fn wait<'a, T>(&self, action: &str, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        exec::record(
+            action,
+            vec![],
+            Some(format!("waits on {}, releasing {}", self.name, guard.name)),
+        );
+        let inner = guard.inner.take().expect("guard is held");
+        let inner = match (&self.inner, inner) {
+            (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
+                GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+            }
+            (CondvarInner::Shuttle(c), GuardInner::Shuttle(g)) => {
+                GuardInner::Shuttle(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+            }
+            (CondvarInner::Std(c), GuardInner::Std(g)) => {
+                GuardInner::Std(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+            }
+            _ => unreachable!("a run uses one backend"),
+        };
+        exec::record(
+            &format!("{action}: woken"),
+            vec![],
+            Some(format!("holds {}", guard.name)),
+        );
+        guard.inner = Some(inner);
+        guard
+    }
+
+    pub fn notify_one(&self, action: &str) {
+        match &self.inner {
+            CondvarInner::Loom(c) => c.notify_one(),
+            CondvarInner::Shuttle(c) => c.notify_one(),
+            CondvarInner::Std(c) => c.notify_one(),
+        }
+        exec::record(action, vec![], Some(format!("signals {}", self.name)));
+    }
+
+    pub fn notify_all(&self, action: &str) {
+        match &self.inner {
+            CondvarInner::Loom(c) => c.notify_all(),
+            CondvarInner::Shuttle(c) => c.notify_all(),
+            CondvarInner::Std(c) => c.notify_all(),
+        }
+        exec::record(action, vec![], Some(format!("broadcasts {}", self.name)));
+    }
+}
+
+/// Shared state for model threads: a std `Arc`, never loom's, whose drop during a failure's
+/// unwinding would call back into loom and abort the process (checkers brief §1.4).
+pub type Shared<T> = Arc<T>;

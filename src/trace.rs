@@ -1,0 +1,176 @@
+//! Traces: what each model thread did to shared state, step by step.
+//!
+//! Events are recorded by the runtime primitives (every read and write of a shared value)
+//! and by the heap (allocation, free, violations). They live in plain std memory that the
+//! checkers cannot see, so recording never changes what loom or shuttle explore.
+
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+/// One access to a named shared value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The step read `value` from `var`.
+    Read { var: String, value: i64 },
+    /// The step changed `var` from `before` (if it existed) to `after`.
+    Write {
+        var: String,
+        before: Option<i64>,
+        after: i64,
+    },
+}
+
+/// One step of an execution: the acting thread, a protocol-level action, what it touched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub step: usize,
+    pub thread: String,
+    pub action: String,
+    pub accesses: Vec<Access>,
+    /// A remark from the heap or a property check ("use after free: ...").
+    pub note: Option<String>,
+}
+
+impl Event {
+    /// The accesses in words: `read foo.ob_refcnt = 2`, `foo.ob_refcnt 2 → 3`.
+    pub fn effect(&self) -> String {
+        let mut parts: Vec<String> = self
+            .accesses
+            .iter()
+            .map(|a| match a {
+                Access::Read { var, value } => format!("read {var} = {value}"),
+                Access::Write {
+                    var,
+                    before: Some(b),
+                    after,
+                } => format!("{var} {b} → {after}"),
+                Access::Write {
+                    var,
+                    before: None,
+                    after,
+                } => format!("{var} = {after}"),
+            })
+            .collect();
+        if let Some(note) = &self.note {
+            parts.push(note.clone());
+        }
+        parts.join("; ")
+    }
+
+    /// The values this step wrote, as a JSON object `{var: new value}`.
+    pub fn changed_state(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for a in &self.accesses {
+            if let Access::Write { var, after, .. } = a {
+                map.insert(var.clone(), json!(after));
+            }
+        }
+        Value::Object(map)
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "step": self.step,
+            "thread": self.thread,
+            "action": self.action,
+            "state": self.changed_state(),
+        });
+        let reads: serde_json::Map<String, Value> = self
+            .accesses
+            .iter()
+            .filter_map(|a| match a {
+                Access::Read { var, value } => Some((var.clone(), json!(value))),
+                Access::Write { .. } => None,
+            })
+            .collect();
+        if !reads.is_empty() {
+            v["read"] = Value::Object(reads);
+        }
+        if let Some(note) = &self.note {
+            v["note"] = json!(note);
+        }
+        v
+    }
+}
+
+/// A whole execution, in the order the steps happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub events: Vec<Event>,
+}
+
+impl Trace {
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// How often the acting thread changes from one step to the next.
+    pub fn context_switches(&self) -> usize {
+        self.events
+            .windows(2)
+            .filter(|w| w[0].thread != w[1].thread)
+            .count()
+    }
+
+    /// The acting thread of each step, the form a scripted schedule takes.
+    pub fn thread_sequence(&self) -> Vec<String> {
+        self.events.iter().map(|e| e.thread.clone()).collect()
+    }
+
+    /// A numbered table for a terminal.
+    pub fn to_text(&self) -> String {
+        let tw = self.column_width(|e| e.thread.chars().count(), "thread");
+        let aw = self.column_width(|e| e.action.chars().count(), "action");
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<tw$}  {:<aw$}  shared values",
+            "step", "thread", "action"
+        );
+        for e in &self.events {
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<tw$}  {:<aw$}  {}",
+                e.step,
+                e.thread,
+                e.action,
+                e.effect()
+            );
+        }
+        out
+    }
+
+    /// The same table in Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out =
+            String::from("| step | thread | action | shared values |\n|---:|---|---|---|\n");
+        for e in &self.events {
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} |",
+                e.step,
+                e.thread,
+                e.action,
+                e.effect().replace('|', "\\|")
+            );
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Array(self.events.iter().map(Event::to_json).collect())
+    }
+
+    fn column_width(&self, width: impl Fn(&Event) -> usize, header: &str) -> usize {
+        self.events
+            .iter()
+            .map(width)
+            .max()
+            .unwrap_or(0)
+            .max(header.len())
+    }
+}
