@@ -302,22 +302,19 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
                     .join(", ")
             ))
         })?;
-        let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
-        let params = Params {
-            threads: scenario.threads,
-        };
-        let (run, trace) =
-            check::run_script(&report::body(model, params), scenario.property, &script);
-        if let Some(e) = run.error {
-            eprintln!("gilspec: the scenario did not replay: {e}");
-            return Ok(ExitCode::from(1));
+        return Ok(show_scenario(opts, model, scenario));
+    }
+    // With nothing chosen, show the model's scenario from the literature first (if it has
+    // one), then the checker's own counterexample for the same property.
+    if opts.property.is_none() && opts.checkers.is_none() {
+        if let Some(scenario) = model.scenarios.first() {
+            let code = show_scenario(opts, model, scenario);
+            if code != ExitCode::SUCCESS {
+                return Ok(code);
+            }
+            println!();
+            return counterexample(opts, model, scenario.property);
         }
-        let header = format!(
-            "{} — scenario {}: {}\nsource: {}",
-            model.id, scenario.id, scenario.title, scenario.source
-        );
-        print_trace(opts, &header, &trace);
-        return Ok(ExitCode::SUCCESS);
     }
     let property = match &opts.property {
         Some(p) => {
@@ -326,9 +323,41 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
         }
         None => model.properties[0].id.to_owned(),
     };
+    counterexample(opts, model, &property)
+}
+
+fn show_scenario(opts: &Options, model: &Model, scenario: &gilspec::model::Scenario) -> ExitCode {
+    let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
+    let params = Params {
+        threads: scenario.threads,
+    };
+    let (run, trace) = check::run_script(&report::body(model, params), scenario.property, &script);
+    if let Some(e) = run.error {
+        eprintln!("gilspec: the scenario did not replay: {e}");
+        return ExitCode::from(1);
+    }
+    let header = format!(
+        "{} — scenario {}: {}\nsource: {}\nscript: the first {} steps are scripted; the rest run without preemption",
+        model.id,
+        scenario.id,
+        scenario.title,
+        scenario.source,
+        script.len()
+    );
+    print_trace(opts, &header, &trace);
+    ExitCode::SUCCESS
+}
+
+/// The checker's counterexample for one property (loom's, with the fewest preemptions,
+/// unless a checker is chosen).
+fn counterexample(
+    opts: &Options,
+    model: &'static Model,
+    property: &str,
+) -> Result<ExitCode, Usage> {
     let checkers = opts.checkers.clone().unwrap_or_else(|| vec![Checker::Loom]);
     for c in checkers {
-        let row = report::check_row(model, &property, c, params(opts), &opts.limits);
+        let row = report::check_row(model, property, c, params(opts), &opts.limits);
         match report::failure(&row) {
             Some(f) => {
                 let header = format!(

@@ -234,7 +234,6 @@ impl Var {
     }
 
     pub fn write(&self, action: &str, value: i64) {
-        let before = exec::last_value(&self.name);
         match &self.inner {
             // SAFETY: as in `read`.
             VarInner::LoomRaceChecked(c) => c.with_mut(|p| unsafe { *p = value }),
@@ -242,6 +241,9 @@ impl Var {
             VarInner::Shuttle(a) => a.store(value, Ordering::Relaxed),
             VarInner::Std(a) => a.store(value, Ordering::Relaxed),
         }
+        // Read after the store: the checkers may switch threads inside it, and no thread
+        // runs between its return and this line.
+        let before = exec::last_value(&self.name);
         record_write(action, &self.name, before, value);
         touch(self.obj, action);
     }
@@ -300,8 +302,8 @@ impl Atomic {
     }
 
     pub fn store(&self, action: &str, value: i64, order: Ordering) {
-        let before = exec::last_value(&self.name);
         on_atomic!(self, a => a.store(value, order));
+        let before = exec::last_value(&self.name); // after the store, as in `Var::write`
         record_write(action, &self.name, before, value);
         touch(self.obj, action);
     }

@@ -1,0 +1,124 @@
+//! The command line: bad input gets one clear line and exit code 2; good input works.
+
+use std::process::Command;
+
+fn gilspec(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gilspec"))
+        .args(args)
+        .output()
+        .expect("run gilspec");
+    (
+        out.status.code().expect("exited normally"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_usage_error(args: &[&str], mentions: &[&str]) {
+    let (code, _, err) = gilspec(args);
+    assert_eq!(code, 2, "{args:?}: {err}");
+    assert_eq!(
+        err.trim().lines().count(),
+        1,
+        "{args:?}: one line, got {err:?}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for m in mentions {
+        assert!(err.contains(m), "{args:?}: {err:?} should mention {m:?}");
+    }
+}
+
+#[test]
+fn bad_input_names_the_valid_choices_and_exits_2() {
+    assert_usage_error(
+        &["check", "no-such-model"],
+        &["unknown model", "refcount-plain"],
+    );
+    assert_usage_error(
+        &["check", "--checker", "tla"],
+        &["unknown checker", "shuttle-pct"],
+    );
+    assert_usage_error(
+        &["check", "refcount-plain", "--property", "nope"],
+        &["no_leak"],
+    );
+    assert_usage_error(&["check", "--preemption-bound", "99"], &["0 to 20"]);
+    assert_usage_error(&["check", "--iterations", "zero"], &["--iterations"]);
+    assert_usage_error(&["check", "--frobnicate"], &["unknown option"]);
+    assert_usage_error(&["frobnicate"], &["unknown command", "check"]);
+    assert_usage_error(
+        &["trace", "refcount-plain", "--format", "pdf"],
+        &["markdown"],
+    );
+    assert_usage_error(&["trace", "refcount-plain", "--scenario", "r9"], &["r3"]);
+    assert_usage_error(
+        &["replay", "refcount-plain", "garbage"],
+        &["malformed replay"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:loom:pbz:e1"],
+        &["preemption bound"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t9:loom:pb1:e1"],
+        &["t1 to t4"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:shuttle:0.x"],
+        &["malformed shuttle schedule"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:tla:1"],
+        &["unknown schedule kind"],
+    );
+}
+
+#[test]
+fn a_schedule_that_is_not_the_models_is_a_failed_replay_not_a_crash() {
+    let (code, _, err) = gilspec(&["replay", "refcount-plain", "no_leak:t2:shuttle:3.3.3"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("without violating"), "{err}");
+}
+
+#[test]
+fn check_json_rows_carry_the_documented_fields() {
+    let (code, out, err) = gilspec(&["check", "refcount-plain", "--checker", "loom", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("one JSON array");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        for key in [
+            "model",
+            "property",
+            "checker",
+            "verdict",
+            "expected",
+            "executions",
+            "exhaustive",
+            "millis",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing from {row}");
+        }
+        if row["verdict"] == "violated" {
+            let trace = row["trace"].as_array().expect("a violation has a trace");
+            for key in ["step", "thread", "action", "state"] {
+                assert!(trace[0].get(key).is_some(), "trace steps have {key}");
+            }
+            // What `replay` prints round-trips through the CLI.
+            let replay = row["replay"].as_str().unwrap();
+            let (code, out, err) = gilspec(&["replay", "refcount-plain", replay]);
+            assert_eq!(code, 0, "{err}");
+            assert!(out.contains("violation"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn trace_shows_the_seed_scenario_and_the_checkers_counterexample() {
+    let (code, out, err) = gilspec(&["trace", "refcount-plain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("scenario r3"), "{out}");
+    assert!(out.contains("foo.ob_refcnt 1 → 2"), "{out}");
+    assert!(out.contains("violated: loom"), "{out}");
+}
