@@ -231,10 +231,12 @@ pub(crate) fn set_quiet(on: bool) {
 fn install_quiet_hook() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
-        // Shuttle installs its hook once, on its first run; run it now so that ours wraps it.
-        let config = shuttle_config(1_000);
-        shuttle::Runner::new(RandomScheduler::new_from_seed(0, 1), config).run(|| {});
+        // Shuttle installs its own hook once, on its first run, and that hook assumes it
+        // runs inside a shuttle execution. Let it install now, then replace it with ours,
+        // which hands other panics to the hook that was there before.
         let previous = panic::take_hook();
+        shuttle::Runner::new(RandomScheduler::new_from_seed(0, 1), shuttle_config(1_000))
+            .run(|| {});
         panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|q| q.get()) {
                 previous(info);
@@ -582,7 +584,7 @@ fn judge(outcome: &mut Outcome, run: Run) -> bool {
         return true;
     }
     if let Some(f) = run.failure {
-        if f.violation.property == outcome.property {
+        if f.violation.property == outcome.property || outcome.property == builtin::ANY {
             outcome.verdict = Verdict::Violated;
             outcome.failure = Some(f);
         } else {
@@ -643,7 +645,10 @@ fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
         let r = run_loom(body, property, Some(k), limits.loom_budget);
         o.executions += r.executions;
         proven &= !r.budget_spent;
-        if let Some(f) = r.failure.filter(|f| f.violation.property == property) {
+        if let Some(f) = r
+            .failure
+            .filter(|f| f.violation.property == property || property == builtin::ANY)
+        {
             o.failure = Some(f);
             o.preemptions = Some(k);
             o.preemptions_minimal = proven;

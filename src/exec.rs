@@ -31,6 +31,8 @@ pub mod builtin {
     pub const NO_DATA_RACE: &str = "no_data_race";
     /// Checked by the checkers: some thread can always run.
     pub const NO_DEADLOCK: &str = "no_deadlock";
+    /// Arms every property at once (the first violation of any stops the execution).
+    pub const ANY: &str = "*";
 }
 
 /// A property that failed, and why.
@@ -77,6 +79,10 @@ impl Exec {
     pub(crate) fn state(&self) -> MutexGuard<'_, ExecState> {
         // A model thread may panic while we hold nothing; poisoning carries no meaning here.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_armed(&self, property: &str) -> bool {
+        matches!(self.armed.as_deref(), Some(a) if a == property || a == builtin::ANY)
     }
 
     /// Loom's race detector is on only while `no_data_race` is the armed property: any
@@ -186,7 +192,7 @@ pub(crate) fn last_value(var: &str) -> Option<i64> {
 /// property can still be checked past it.
 pub fn report(property: &str, message: String) {
     let exec = current();
-    let armed = exec.armed.as_deref() == Some(property);
+    let armed = exec.is_armed(property);
     record(
         &format!("violation: {property}"),
         vec![],

@@ -75,6 +75,53 @@ impl Program {
     }
 }
 
+impl Program {
+    /// Make a program valid, as a generator's raw output may not be: a thread touches an
+    /// object only through a reference it holds or one main keeps alive, drops only
+    /// references it holds, and drops whatever it still holds at its end. Objects nobody
+    /// holds at the start are kept by main.
+    pub fn normalized(mut objects: Vec<Setup>, raw: Vec<Vec<Op>>) -> Program {
+        for o in &mut objects {
+            o.given_to.retain(|&t| t < raw.len());
+            o.given_to.sort_unstable();
+            o.given_to.dedup();
+            if o.given_to.is_empty() {
+                o.main_keeps = true;
+            }
+        }
+        let threads = raw
+            .into_iter()
+            .enumerate()
+            .map(|(t, ops)| {
+                let mut held: Vec<usize> = objects
+                    .iter()
+                    .map(|o| usize::from(o.given_to.contains(&t)))
+                    .collect();
+                let mut out = Vec::new();
+                for op in ops {
+                    let (Op::IncRef(i) | Op::DecRef(i) | Op::Use(i)) = op;
+                    if i >= objects.len() {
+                        continue;
+                    }
+                    let reachable = held[i] > 0 || objects[i].main_keeps;
+                    match op {
+                        Op::IncRef(_) if reachable => held[i] += 1,
+                        Op::DecRef(_) if held[i] > 0 => held[i] -= 1,
+                        Op::Use(_) if reachable => {}
+                        _ => continue,
+                    }
+                    out.push(op);
+                }
+                for (i, n) in held.iter().enumerate() {
+                    out.extend(std::iter::repeat_n(Op::DecRef(i), *n));
+                }
+                out
+            })
+            .collect();
+        Program { objects, threads }
+    }
+}
+
 /// How a model counts references. `incref` and `decref` are the only lines that differ
 /// between the models of this family.
 pub trait Counting: Send + Sync + 'static {
