@@ -36,6 +36,19 @@ pub struct Limits {
     pub minimize: bool,
 }
 
+impl Limits {
+    /// The deep suite's limits: with 3 worker threads, loom's full space runs to hundreds
+    /// of thousands of executions, so loom is bounded to 3 preemptions; and PCT looks for
+    /// bugs of depth 4 (the 3-thread double free of refcount-plain needs it).
+    pub fn deep() -> Limits {
+        Limits {
+            preemption_bound: Some(3),
+            pct_depth: 4,
+            ..Limits::default()
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

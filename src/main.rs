@@ -14,13 +14,14 @@ usage:
   gilspec                         check every model under every checker (= gilspec check)
   gilspec list                    the models, their questions and expected verdicts
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N]
-                [--iterations N] [--seed N] [--deep] [--json]
+                [--iterations N] [--seed N] [--pct-depth N] [--deep] [--json]
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
                 [--format text|markdown|json]
   gilspec replay MODEL REPLAY [--format text|markdown|json]
 
 checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
---deep runs each model with 3 worker threads instead of 2.
+--deep runs each model with 3 worker threads instead of 2, and loom with a preemption
+bound of 3 and PCT with depth 4, unless the options say otherwise.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 on bad input.";
 
@@ -51,13 +52,13 @@ struct Options {
     limits: Limits,
 }
 
-fn number<T: std::str::FromStr>(
+fn number<T>(
     flag: &str,
     value: Option<&String>,
     range: std::ops::RangeInclusive<T>,
 ) -> Result<T, Usage>
 where
-    T: PartialOrd + std::fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
     let value = value.ok_or_else(|| Usage(format!("{flag} needs a number")))?;
     let n: T = value.parse().map_err(|_| {
@@ -79,6 +80,9 @@ where
 
 fn parse(args: &[String]) -> Result<Options, Usage> {
     let mut o = Options::default();
+    if args.iter().any(|a| a == "--deep") {
+        o.limits = Limits::deep();
+    }
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -124,6 +128,7 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             "--preemption-bound" => o.limits.preemption_bound = Some(number(a, it.next(), 0..=20)?),
             "--iterations" => o.limits.iterations = number(a, it.next(), 1..=10_000_000)?,
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
+            "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
             "--json" => o.json = true,
             "--deep" => o.deep = true,
             "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
@@ -306,15 +311,14 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
     }
     // With nothing chosen, show the model's scenario from the literature first (if it has
     // one), then the checker's own counterexample for the same property.
-    if opts.property.is_none() && opts.checkers.is_none() {
-        if let Some(scenario) = model.scenarios.first() {
-            let code = show_scenario(opts, model, scenario);
-            if code != ExitCode::SUCCESS {
-                return Ok(code);
-            }
-            println!();
-            return counterexample(opts, model, scenario.property);
+    if let (None, None, Some(scenario)) = (&opts.property, &opts.checkers, model.scenarios.first())
+    {
+        let code = show_scenario(opts, model, scenario);
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
         }
+        println!();
+        return counterexample(opts, model, scenario.property);
     }
     let property = match &opts.property {
         Some(p) => {

@@ -31,6 +31,7 @@ impl Checker {
         Checker::ShuttleDfs,
     ];
     pub const LOOM: &'static [Checker] = &[Checker::Loom];
+    pub const DFS: &'static [Checker] = &[Checker::ShuttleDfs];
     /// The shuttle schedulers that sample schedules rather than enumerate them.
     pub const SAMPLING: &'static [Checker] = &[Checker::ShuttlePct, Checker::ShuttleRandom];
 
@@ -103,6 +104,7 @@ pub const fn violated(k: usize) -> Expected {
 pub const FOUND: Expected = Expected::Violated { preemptions: None };
 pub const HOLDS: Expected = Expected::Holds;
 pub const BUDGET_SPENT: Expected = Expected::Inconclusive;
+pub const NO_RACE_DETECTOR: Expected = Expected::NotApplicable("shuttle has no data-race detector");
 
 /// One row of a model's expectations: a property under some checkers, with the default
 /// size (2 worker threads) and the deep suite's size (3 worker threads).

@@ -107,5 +107,5 @@ fn every_model_states_an_expectation_for_every_property_and_checker() {
 #[cfg(loom)]
 #[test]
 fn deep_every_verdict_matches_its_expectation() {
-    assert_catalogue(Params::DEEP, &Limits::default());
+    assert_catalogue(Params::DEEP, &Limits::deep());
 }

@@ -144,7 +144,7 @@ fn one_smaller(p: &Program) -> Vec<Program> {
             let mut threads = p.threads.clone();
             threads[t].remove(i);
             let q = Program::normalized(p.objects.clone(), threads);
-            if size(&q) < size(&p) {
+            if size(&q) < size(p) {
                 smaller.push(q);
             }
         }

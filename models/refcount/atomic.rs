@@ -52,6 +52,20 @@ fn body(p: Params) {
     super::run::<AtomicCount>(&Program::standard(p.threads));
 }
 
+/// Expected verdicts: property, checkers, with 2 worker threads, with 3 (the deep suite).
+#[rustfmt::skip]
+const EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+];
+
 pub const MODEL: Model = Model {
     id: "refcount-atomic",
     title: "Atomic reference counting",
@@ -76,44 +90,7 @@ pub const MODEL: Model = Model {
     ],
     abstracts: "One shared atomic count per object; no biased local count, no immortality.",
     properties: PROPERTIES,
-    expect: &[
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::SHUTTLE,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::SHUTTLE,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::SHUTTLE,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-    ],
+    expect: EXPECT,
     scenarios: &[],
     twin: Some("refcount-atomic-split-test"),
     body,

@@ -49,6 +49,18 @@ fn body(p: Params) {
     super::run::<SplitTest>(&Program::standard(p.threads));
 }
 
+/// Expected verdicts: property, checkers, with 2 worker threads, with 3 (the deep suite).
+#[rustfmt::skip]
+const EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+];
+
 pub const MODEL: Model = Model {
     id: "refcount-atomic-split-test",
     title: "Atomic decrement with a separate zero test",
@@ -64,44 +76,7 @@ pub const MODEL: Model = Model {
     ],
     abstracts: "As refcount-atomic.",
     properties: PROPERTIES,
-    expect: &[
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::SHUTTLE,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::LOOM,
-            default: violated(1),
-            deep: violated(1),
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::SHUTTLE,
-            default: FOUND,
-            deep: FOUND,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::LOOM,
-            default: violated(1),
-            deep: violated(1),
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::SHUTTLE,
-            default: FOUND,
-            deep: FOUND,
-        },
-    ],
+    expect: EXPECT,
     scenarios: &[],
     twin: Some("refcount-atomic"),
     body,

@@ -58,6 +58,22 @@ fn body(p: Params) {
     super::run::<Gil>(&Program::standard(p.threads));
 }
 
+/// Expected verdicts: property, checkers, with 2 worker threads, with 3 (the deep suite).
+#[rustfmt::skip]
+const EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
 pub const MODEL: Model = Model {
     id: "refcount-gil",
     title: "Reference counting under the GIL",
@@ -83,74 +99,7 @@ pub const MODEL: Model = Model {
     ],
     abstracts: "The GIL is a mutex held for exactly one count update; the real one is held across many bytecodes.",
     properties: PROPERTIES_WITH_RACES,
-    expect: &[
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_DATA_RACE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DATA_RACE,
-            checkers: Checker::SHUTTLE,
-            default: Expected::NotApplicable("shuttle has no data-race detector"),
-            deep: Expected::NotApplicable("shuttle has no data-race detector"),
-        },
-    ],
+    expect: EXPECT,
     scenarios: &[],
     twin: Some("refcount-plain"),
     body,

@@ -59,6 +59,22 @@ fn body(p: Params) {
     super::run::<ObjectMutex>(&Program::standard(p.threads));
 }
 
+/// Expected verdicts: property, checkers, with 2 worker threads, with 3 (the deep suite).
+#[rustfmt::skip]
+const EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
 pub const MODEL: Model = Model {
     id: "refcount-object-mutex",
     title: "Reference counting under a per-object mutex",
@@ -75,74 +91,7 @@ pub const MODEL: Model = Model {
     ],
     abstracts: "PyMutex is a plain mutex here: no spinning, parking or handoff.",
     properties: PROPERTIES_WITH_RACES,
-    expect: &[
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_LEAK,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_USE_AFTER_FREE,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: Checker::SAMPLING,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DOUBLE_FREE,
-            checkers: &[Checker::ShuttleDfs],
-            default: BUDGET_SPENT,
-            deep: BUDGET_SPENT,
-        },
-        Expect {
-            property: NO_DATA_RACE,
-            checkers: Checker::LOOM,
-            default: HOLDS,
-            deep: HOLDS,
-        },
-        Expect {
-            property: NO_DATA_RACE,
-            checkers: Checker::SHUTTLE,
-            default: Expected::NotApplicable("shuttle has no data-race detector"),
-            deep: Expected::NotApplicable("shuttle has no data-race detector"),
-        },
-    ],
+    expect: EXPECT,
     scenarios: &[],
     twin: None,
     body,
