@@ -18,6 +18,8 @@ usage:
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
                 [--format text|markdown|json]
   gilspec replay MODEL REPLAY [--format text|markdown|json]
+  gilspec stress MODEL [--property P] [--iterations N] [--deep]
+                                  run on real threads: a stress test, not a proof
 
 checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
 --deep runs each model with 3 worker threads instead of 2, and loom with a preemption
@@ -178,12 +180,13 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         "check" => check_models(&opts),
         "trace" => trace(&opts),
         "replay" => replay(&opts),
+        "stress" => stress(&opts),
         "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, trace, replay, help"
+            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, help"
         ))),
     }
 }
@@ -430,4 +433,48 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn stress(opts: &Options) -> Result<ExitCode, Usage> {
+    let [id] = opts.positional.as_slice() else {
+        return Err(Usage("stress takes one model; see gilspec --help".into()));
+    };
+    let model = find_model(id)?;
+    if let Some(p) = &opts.property {
+        find_property(model, p)?;
+    }
+    let body = report::body(model, params(opts));
+    let runs = opts.limits.iterations as u64;
+    for p in model
+        .properties
+        .iter()
+        .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
+    {
+        if p.id == gilspec::exec::builtin::NO_DATA_RACE {
+            println!(
+                "{}: not applicable (real threads have no race detector)",
+                p.id
+            );
+            continue;
+        }
+        let start = std::time::Instant::now();
+        let run = check::run_std(&body, p.id, runs);
+        let millis = start.elapsed().as_millis();
+        match (run.failure, run.error) {
+            (_, Some(e)) => println!("{}: error: {e}", p.id),
+            (Some(f), _) if f.violation.property == p.id => println!(
+                "{}: violated on real threads in run {} of {runs} ({millis} ms): {}",
+                p.id, f.execution, f.violation.message
+            ),
+            (Some(f), _) => println!(
+                "{}: stopped by {}: {}",
+                p.id, f.violation.property, f.violation.message
+            ),
+            (None, None) => println!(
+                "{}: no violation in {runs} runs on real threads ({millis} ms); luck, not a proof",
+                p.id
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
