@@ -122,3 +122,22 @@ fn trace_shows_the_seed_scenario_and_the_checkers_counterexample() {
     assert!(out.contains("foo.ob_refcnt 1 → 2"), "{out}");
     assert!(out.contains("violated: loom"), "{out}");
 }
+
+/// The traces quoted in the README and the docs are what the tool prints today.
+#[test]
+fn quoted_traces_are_not_stale() {
+    let quotes = [
+        (&["trace", "refcount-plain", "--scenario", "r3"][..], &["README.md", "docs/refcount.md"][..]),
+        (&["trace", "refcount-atomic-split-test", "--property", "no_double_free"][..], &["docs/refcount.md"][..]),
+    ];
+    for (args, files) in quotes {
+        let (code, out, err) = gilspec(args);
+        assert_eq!(code, 0, "{err}");
+        // The table: everything from the header row on.
+        let table = &out[out.find("step  thread").expect("a table")..];
+        for file in files {
+            let text = std::fs::read_to_string(file).unwrap();
+            assert!(text.contains(table), "{file} quotes a stale trace of {args:?}; it is now:\n{table}");
+        }
+    }
+}
