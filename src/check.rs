@@ -2,12 +2,13 @@
 //! verdict: how many executions, whether the search was exhaustive or bounded, and for a
 //! violation the trace of the failing execution and a string that replays it.
 
-use crate::exec::{Backend, Exec, VIOLATION_PANIC, Violation, builtin};
+use crate::exec::{Backend, Exec, VIOLATION_PANIC, Violation, WaitConfig, WaitEvents, builtin};
 use crate::model::Checker;
 use crate::schedulers::{Recording, Replaying, Scripted};
 use crate::trace::Trace;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 use std::any::Any;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +35,12 @@ pub struct Limits {
     pub pct_depth: usize,
     /// loom: after a violation, search for the one with the fewest preemptions.
     pub minimize: bool,
+    /// Condition variables may wake spuriously (timed waits may always time out).
+    pub spurious: bool,
+    /// At most this many timeouts and spurious wakeups per execution.
+    pub wait_events: usize,
+    /// An execution longer than this many trace steps is a livelock.
+    pub max_steps: usize,
 }
 
 impl Limits {
@@ -59,6 +66,9 @@ impl Default for Limits {
             seed: 0,
             pct_depth: 3,
             minimize: true,
+            spurious: false,
+            wait_events: 2,
+            max_steps: 2_000,
         }
     }
 }
@@ -67,6 +77,9 @@ impl Default for Limits {
 pub enum Verdict {
     Holds,
     Violated,
+    /// An execution stopped making progress: it ran past the step budget, or every thread
+    /// waited and some only with a timeout (they would time out and wait again forever).
+    Livelock,
     /// The search stopped before it could decide (budget spent, or another failure).
     Inconclusive,
     /// The checker cannot decide this property (for example: shuttle and data races).
@@ -80,6 +93,7 @@ impl Verdict {
         match self {
             Verdict::Holds => "holds",
             Verdict::Violated => "violated",
+            Verdict::Livelock => "livelock",
             Verdict::Inconclusive => "inconclusive",
             Verdict::NotApplicable => "not applicable",
             Verdict::Error => "error",
@@ -101,78 +115,118 @@ pub enum Schedule {
     Loom {
         bound: Option<usize>,
         execution: u64,
+        events: Vec<usize>,
     },
     /// The shuttle task chosen at each scheduling point (0 is main, then in spawn order).
-    Shuttle(Vec<usize>),
+    Shuttle {
+        tasks: Vec<usize>,
+        events: Vec<usize>,
+    },
     /// The thread that takes each trace step, by name (a scripted scenario).
-    Script(Vec<String>),
+    Script {
+        threads: Vec<String>,
+        events: Vec<usize>,
+    },
+}
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(".")
 }
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Schedule::Loom { bound, execution } => {
+        let events = match self {
+            Schedule::Loom {
+                bound,
+                execution,
+                events,
+            } => {
                 let pb = bound.map_or("x".to_owned(), |b| b.to_string());
-                write!(f, "loom:pb{pb}:e{execution}")
+                write!(f, "loom:pb{pb}:e{execution}")?;
+                events
             }
-            Schedule::Shuttle(tasks) => {
-                let s: Vec<String> = tasks.iter().map(|t| t.to_string()).collect();
-                write!(f, "shuttle:{}", s.join("."))
+            Schedule::Shuttle { tasks, events } => {
+                write!(f, "shuttle:{}", join(tasks))?;
+                events
             }
-            Schedule::Script(threads) => write!(f, "script:{}", threads.join(".")),
+            Schedule::Script { threads, events } => {
+                write!(f, "script:{}", join(threads))?;
+                events
+            }
+        };
+        if !events.is_empty() {
+            write!(f, ":w{}", join(events))?;
         }
+        Ok(())
     }
 }
 
 impl Schedule {
+    /// The waits (by their order among the execution's eligible waits) that ended in a
+    /// timeout or a spurious wakeup.
+    pub fn events(&self) -> &[usize] {
+        match self {
+            Schedule::Loom { events, .. }
+            | Schedule::Shuttle { events, .. }
+            | Schedule::Script { events, .. } => events,
+        }
+    }
+
     /// Parse the `Display` form.
     pub fn parse(s: &str) -> Result<Schedule, String> {
-        let (kind, rest) = s.split_once(':').ok_or_else(|| {
-            format!("malformed schedule {s:?}: expected loom:…, shuttle:… or script:…")
-        })?;
-        match kind {
-            "loom" => {
-                let (pb, e) = rest.split_once(':').ok_or_else(|| {
-                    format!("malformed loom schedule {s:?}: expected loom:pbN:eM")
-                })?;
+        let malformed = |what: &str| format!("malformed {what} in schedule {s:?}");
+        let mut parts: Vec<&str> = s.split(':').collect();
+        let events = match parts.last() {
+            Some(last) if parts.len() > 2 && last.starts_with('w') => {
+                let list = &parts.pop().expect("checked")[1..];
+                list.split('.')
+                    .map(|n| n.parse::<usize>().map_err(|_| malformed("wait-event list")))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            _ => vec![],
+        };
+        match parts.as_slice() {
+            ["loom", pb, e] => {
                 let bound = match pb.strip_prefix("pb") {
                     Some("x") => None,
-                    Some(n) => Some(
-                        n.parse()
-                            .map_err(|_| format!("malformed preemption bound {pb:?} in {s:?}"))?,
-                    ),
-                    None => {
-                        return Err(format!(
-                            "malformed loom schedule {s:?}: expected loom:pbN:eM"
-                        ));
-                    }
+                    Some(n) => Some(n.parse().map_err(|_| malformed("preemption bound"))?),
+                    None => return Err(malformed("preemption bound (expected pbN or pbx)")),
                 };
                 let execution = e
                     .strip_prefix('e')
                     .and_then(|n| n.parse().ok())
                     .filter(|&n: &u64| n >= 1)
-                    .ok_or_else(|| format!("malformed execution number {e:?} in {s:?}"))?;
-                Ok(Schedule::Loom { bound, execution })
+                    .ok_or_else(|| malformed("execution number (expected eN)"))?;
+                Ok(Schedule::Loom {
+                    bound,
+                    execution,
+                    events,
+                })
             }
-            "shuttle" => {
-                let tasks = rest
+            ["shuttle", tasks] => {
+                let tasks = tasks
                     .split('.')
                     .map(|t| t.parse::<usize>())
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|_| format!("malformed shuttle schedule {s:?}: expected task numbers separated by dots"))?;
-                Ok(Schedule::Shuttle(tasks))
+                    .map_err(|_| {
+                        malformed("shuttle schedule (expected task numbers separated by dots)")
+                    })?;
+                Ok(Schedule::Shuttle { tasks, events })
             }
-            "script" => {
-                let threads: Vec<String> = rest.split('.').map(str::to_owned).collect();
+            ["script", threads] => {
+                let threads: Vec<String> = threads.split('.').map(str::to_owned).collect();
                 if threads.iter().any(|t| t.is_empty()) {
-                    return Err(format!(
-                        "malformed script {s:?}: expected thread names separated by dots"
+                    return Err(malformed(
+                        "script (expected thread names separated by dots)",
                     ));
                 }
-                Ok(Schedule::Script(threads))
+                Ok(Schedule::Script { threads, events })
             }
-            other => Err(format!(
-                "unknown schedule kind {other:?} in {s:?}: expected loom, shuttle or script"
+            [kind, ..] if !["loom", "shuttle", "script"].contains(kind) => Err(format!(
+                "unknown schedule kind {kind:?} in {s:?}: expected loom, shuttle or script"
+            )),
+            _ => Err(format!(
+                "malformed schedule {s:?}: expected loom:pbN:eM, shuttle:T.T.T or script:A.B, optionally followed by :wN.N"
             )),
         }
     }
@@ -197,6 +251,8 @@ pub struct Run {
     pub budget_spent: bool,
     /// The model panicked on its own (a bug in the model) or the checker gave up.
     pub error: Option<String>,
+    /// The most waits that could end in a timeout or spurious wakeup, in one execution.
+    pub max_eligible_waits: usize,
 }
 
 /// The verdict of one property under one checker.
@@ -312,6 +368,19 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
     }
     let text = payload_text(payload);
     if text.contains("deadlock") {
+        let timed = exec.timed_waiters();
+        if !timed.is_empty() {
+            // Nothing can run, but a timed wait would time out; with nobody else able to
+            // change anything, the waiter wakes, finds nothing to do and waits again.
+            return Ok(Violation {
+                property: builtin::PROGRESS.to_owned(),
+                message: format!(
+                    "no progress: every thread waits, and {} only with a timeout (after {} explored timeouts it would wake and wait again, forever)",
+                    timed.join(", "),
+                    exec.waits.budget
+                ),
+            });
+        }
         return Ok(Violation {
             property: builtin::NO_DEADLOCK.to_owned(),
             message: first_line(&text),
@@ -321,6 +390,12 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
         return Ok(Violation {
             property: builtin::NO_DATA_RACE.to_owned(),
             message: first_line(&text),
+        });
+    }
+    if text.contains("exceeded max_steps") || text.contains("maximum number of branches") {
+        return Ok(Violation {
+            property: builtin::PROGRESS.to_owned(),
+            message: format!("no progress: {}", first_line(&text)),
         });
     }
     if text == VIOLATION_PANIC {
@@ -347,42 +422,52 @@ fn execution(exec: &Arc<Exec>, body: &Body) -> impl Fn() + Send + Sync + 'static
 fn finish(
     exec: &Exec,
     result: Result<(), Box<dyn Any + Send>>,
-    schedule: impl FnOnce() -> Schedule,
+    schedule: impl FnOnce(Vec<usize>) -> Schedule,
 ) -> Run {
-    let executions = exec.executions();
-    match result {
-        Ok(()) => Run {
-            executions,
-            failure: None,
-            budget_spent: false,
-            error: None,
-        },
-        Err(payload) => match classify(exec, payload.as_ref()) {
-            Ok(violation) => Run {
-                executions,
-                failure: Some(Failure {
+    let mut run = Run {
+        executions: exec.executions(),
+        failure: None,
+        budget_spent: false,
+        error: None,
+        max_eligible_waits: exec.max_eligible_waits(),
+    };
+    if let Err(payload) = result {
+        match classify(exec, payload.as_ref()) {
+            Ok(violation) => {
+                run.failure = Some(Failure {
                     violation,
                     trace: exec.trace(),
-                    schedule: schedule(),
-                    execution: executions,
-                }),
-                budget_spent: false,
-                error: None,
-            },
-            Err(error) => Run {
-                executions,
-                failure: None,
-                budget_spent: false,
-                error: Some(error),
-            },
-        },
+                    schedule: schedule(exec.fired()),
+                    execution: run.executions,
+                })
+            }
+            Err(error) => run.error = Some(error),
+        }
+    }
+    run
+}
+
+fn wait_config(limits: &Limits, events: WaitEvents) -> WaitConfig {
+    WaitConfig {
+        spurious: limits.spurious,
+        budget: limits.wait_events,
+        events,
+        max_steps: limits.max_steps,
     }
 }
 
-/// Explore `body` with loom, stopping at the first violation of `property`.
-pub fn run_loom(body: &Body, property: &str, bound: Option<usize>, budget: u64) -> Run {
+/// One loom run with the given waits ending in events, stopping at the first violation
+/// of `property` or after `budget` executions.
+pub fn run_loom(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    bound: Option<usize>,
+    budget: u64,
+    events: WaitEvents,
+) -> Run {
     install_quiet_hook();
-    let exec = Exec::new(Backend::Loom, Some(property));
+    let exec = Exec::with_waits(Backend::Loom, Some(property), wait_config(limits, events));
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = bound;
     // Checked before every execution, so the budget is exact (loom returns silently
@@ -390,16 +475,85 @@ pub fn run_loom(body: &Body, property: &str, bound: Option<usize>, budget: u64) 
     builder.checkpoint_interval = 1;
     builder.max_permutations = Some(budget as usize + 1);
     builder.max_duration = None;
+    // Our own step budget (a livelock) should stop a runaway execution first.
+    builder.max_branches = 20 * limits.max_steps.max(50);
     let f = execution(&exec, body);
     set_quiet(true);
     let result = exec.enter(|| panic::catch_unwind(AssertUnwindSafe(|| builder.check(f))));
     set_quiet(false);
-    let mut run = finish(&exec, result, || Schedule::Loom {
+    let mut run = finish(&exec, result, |events| Schedule::Loom {
         bound,
         execution: exec.executions(),
+        events,
     });
     run.budget_spent = run.failure.is_none() && run.error.is_none() && run.executions >= budget;
     run
+}
+
+/// Every set of at most `max` of the first `waits` eligible waits, smallest first.
+fn event_sets(waits: usize, max: usize) -> Vec<BTreeSet<usize>> {
+    let mut sets = vec![BTreeSet::new()];
+    let mut frontier = vec![BTreeSet::new()];
+    for _ in 0..max {
+        let mut next = Vec::new();
+        for set in &frontier {
+            let from = set.iter().next_back().map_or(0, |&m| m + 1);
+            for w in from..waits {
+                let mut bigger = set.clone();
+                bigger.insert(w);
+                next.push(bigger);
+            }
+        }
+        sets.extend(next.iter().cloned());
+        frontier = next;
+    }
+    sets
+}
+
+/// Run `run_one` once for every set of waits that may end in an event (a timeout or a
+/// spurious wakeup), up to the budget of events per execution: an exhaustive checker stays
+/// exhaustive over these choices too. The waits a model makes are found as it runs.
+fn explore_events(
+    limits: &Limits,
+    budget: u64,
+    mut run_one: impl FnMut(WaitEvents, u64) -> Run,
+) -> Run {
+    let mut tried: BTreeSet<BTreeSet<usize>> = BTreeSet::new();
+    let mut total = Run {
+        executions: 0,
+        failure: None,
+        budget_spent: false,
+        error: None,
+        max_eligible_waits: 0,
+    };
+    loop {
+        let sets = event_sets(total.max_eligible_waits, limits.wait_events);
+        let Some(set) = sets.into_iter().find(|s| !tried.contains(s)) else {
+            return total;
+        };
+        tried.insert(set.clone());
+        let run = run_one(WaitEvents::Fixed(set), budget - total.executions);
+        total.executions += run.executions;
+        total.max_eligible_waits = total.max_eligible_waits.max(run.max_eligible_waits);
+        if run.failure.is_some()
+            || run.error.is_some()
+            || run.budget_spent
+            || total.executions >= budget
+        {
+            total.failure = run.failure;
+            total.error = run.error;
+            total.budget_spent =
+                run.budget_spent || (total.failure.is_none() && total.executions >= budget);
+            return total;
+        }
+    }
+}
+
+/// Explore `body` with loom, over every schedule and every choice of wait events.
+pub fn explore_loom(body: &Body, property: &str, limits: &Limits, bound: Option<usize>) -> Run {
+    explore_events(limits, limits.loom_budget, |events, budget| {
+        run_loom(body, property, limits, bound, budget, events)
+    })
 }
 
 fn shuttle_config(max_steps: usize) -> shuttle::Config {
@@ -411,9 +565,19 @@ fn shuttle_config(max_steps: usize) -> shuttle::Config {
 }
 
 /// Run `body` under a shuttle scheduler, stopping at the first violation of `property`.
-pub fn run_shuttle<S: Scheduler + 'static>(body: &Body, property: &str, scheduler: S) -> Run {
+pub fn run_shuttle<S: Scheduler + 'static>(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    scheduler: S,
+    events: WaitEvents,
+) -> Run {
     install_quiet_hook();
-    let exec = Exec::new(Backend::Shuttle, Some(property));
+    let exec = Exec::with_waits(
+        Backend::Shuttle,
+        Some(property),
+        wait_config(limits, events),
+    );
     let recording = Recording::new(scheduler);
     let schedule = recording.schedule();
     let f = execution(&exec, body);
@@ -422,20 +586,27 @@ pub fn run_shuttle<S: Scheduler + 'static>(body: &Body, property: &str, schedule
         let _silence = StderrSilencer::new();
         exec.enter(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
-                shuttle::Runner::new(recording, shuttle_config(100_000)).run(f);
+                shuttle::Runner::new(recording, shuttle_config(50 * limits.max_steps.max(50)))
+                    .run(f);
             }))
         })
     };
     set_quiet(false);
-    finish(&exec, result, || {
-        Schedule::Shuttle(schedule.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    finish(&exec, result, |events| Schedule::Shuttle {
+        tasks: schedule.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        events,
     })
 }
 
-/// Run `body` on real threads `iterations` times: a stress test, not a proof.
-pub fn run_std(body: &Body, property: &str, iterations: u64) -> Run {
+/// Run `body` on real threads `iterations` times: a stress test, not a proof. Timed waits
+/// really time out (after a millisecond); nothing is explored.
+pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) -> Run {
     install_quiet_hook();
-    let exec = Exec::new(Backend::Std, Some(property));
+    let waits = WaitConfig {
+        budget: 0,
+        ..wait_config(limits, WaitEvents::Fixed(BTreeSet::new()))
+    };
+    let exec = Exec::with_waits(Backend::Std, Some(property), waits);
     let f = execution(&exec, body);
     let runner = exec.clone();
     let result = std::thread::Builder::new()
@@ -453,33 +624,39 @@ pub fn run_std(body: &Body, property: &str, iterations: u64) -> Run {
         .expect("spawn the std main thread")
         .join()
         .unwrap_or_else(Err);
-    finish(&exec, result, || Schedule::Shuttle(vec![]))
+    finish(&exec, result, |events| Schedule::Shuttle {
+        tasks: vec![],
+        events,
+    })
 }
 
 /// Replay one recorded schedule with `property` armed.
-pub fn replay(body: &Body, property: &str, schedule: &Schedule) -> Run {
+pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule) -> Run {
+    let events = WaitEvents::Fixed(schedule.events().iter().copied().collect());
     match schedule {
-        Schedule::Loom { bound, execution } => {
+        Schedule::Loom {
+            bound, execution, ..
+        } => {
             // Loom's order of exploration is deterministic: run up to that execution.
-            run_loom(body, property, *bound, *execution)
+            run_loom(body, property, limits, *bound, *execution, events)
         }
-        Schedule::Shuttle(tasks) => {
-            let mut run = run_shuttle(body, property, Replaying::new(tasks.clone()));
+        Schedule::Shuttle { tasks, .. } => {
+            let mut run = run_shuttle(
+                body,
+                property,
+                limits,
+                Replaying::new(tasks.clone()),
+                events,
+            );
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
             }
             run
         }
-        Schedule::Script(threads) => {
-            let exec_threads = threads.clone();
-            let scripted = Scripted::new(exec_threads);
-            let deviation = scripted.deviation();
-            let mut run = run_shuttle(body, property, scripted);
+        Schedule::Script { threads, .. } => {
+            let (mut run, _) = run_script(body, property, limits, threads, events);
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
-            }
-            if let Some(d) = deviation.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-                run.error = Some(d);
             }
             run
         }
@@ -487,9 +664,19 @@ pub fn replay(body: &Body, property: &str, schedule: &Schedule) -> Run {
 }
 
 /// Run a scripted schedule to its end and return the trace, violated or not.
-pub fn run_script(body: &Body, property: &str, threads: &[String]) -> (Run, Trace) {
+pub fn run_script(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    threads: &[String],
+    events: WaitEvents,
+) -> (Run, Trace) {
     install_quiet_hook();
-    let exec = Exec::new(Backend::Shuttle, Some(property));
+    let exec = Exec::with_waits(
+        Backend::Shuttle,
+        Some(property),
+        wait_config(limits, events),
+    );
     let scripted = Scripted::new(threads.to_vec());
     let deviation = scripted.deviation();
     let f = execution(&exec, body);
@@ -498,12 +685,16 @@ pub fn run_script(body: &Body, property: &str, threads: &[String]) -> (Run, Trac
         let _silence = StderrSilencer::new();
         exec.enter(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
-                shuttle::Runner::new(scripted, shuttle_config(100_000)).run(f);
+                shuttle::Runner::new(scripted, shuttle_config(50 * limits.max_steps.max(50)))
+                    .run(f);
             }))
         })
     };
     set_quiet(false);
-    let mut run = finish(&exec, result, || Schedule::Script(threads.to_vec()));
+    let mut run = finish(&exec, result, |events| Schedule::Script {
+        threads: threads.to_vec(),
+        events,
+    });
     if let Some(d) = deviation.lock().unwrap_or_else(|e| e.into_inner()).clone() {
         run.error = Some(d);
     }
@@ -522,48 +713,55 @@ pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> 
         o.note = Some("shuttle has no data-race detector".to_owned());
         return o;
     }
+    let random = WaitEvents::Random { seed: limits.seed };
     let mut outcome = match checker {
         Checker::Loom => check_loom(body, property, limits),
         Checker::ShuttlePct => {
             let s = PctScheduler::new_from_seed(limits.seed, limits.pct_depth, limits.iterations);
-            shuttle_outcome(
-                run_shuttle(body, property, s),
+            let bound = format!(
+                "{} iterations, depth {}, seed {}",
+                limits.iterations, limits.pct_depth, limits.seed
+            );
+            judged(
                 checker,
                 property,
-                format!(
-                    "{} iterations, depth {}, seed {}",
-                    limits.iterations, limits.pct_depth, limits.seed
-                ),
-                limits.iterations as u64,
+                bound,
+                run_shuttle(body, property, limits, s, random),
             )
         }
         Checker::ShuttleRandom => {
             let s = RandomScheduler::new_from_seed(limits.seed, limits.iterations);
-            shuttle_outcome(
-                run_shuttle(body, property, s),
+            let bound = format!("{} iterations, seed {}", limits.iterations, limits.seed);
+            judged(
                 checker,
                 property,
-                format!("{} iterations, seed {}", limits.iterations, limits.seed),
-                limits.iterations as u64,
+                bound,
+                run_shuttle(body, property, limits, s, random),
             )
         }
         Checker::ShuttleDfs => {
-            let s = DfsScheduler::new(Some(limits.dfs_budget), false);
-            let run = run_shuttle(body, property, s);
-            let complete = run.failure.is_none()
-                && run.error.is_none()
-                && (run.executions as usize) < limits.dfs_budget;
-            let mut o = shuttle_outcome(
-                run,
+            let budget = limits.dfs_budget as u64;
+            let run = explore_events(limits, budget, |events, left| {
+                let dfs = DfsScheduler::new(Some(left as usize), false);
+                let mut run = run_shuttle(body, property, limits, dfs, events);
+                run.budget_spent =
+                    run.failure.is_none() && run.error.is_none() && run.executions >= left;
+                run
+            });
+            let budget_spent = run.budget_spent;
+            let mut o = judged(
                 checker,
                 property,
                 "exhaustive (sequentially consistent)".to_owned(),
-                limits.dfs_budget as u64,
+                run,
             );
-            o.exhaustive = complete;
-            if o.verdict == Verdict::Holds && !complete {
-                o.verdict = Verdict::Inconclusive;
-                o.note = Some(format!("budget spent: {} executions", limits.dfs_budget));
+            if o.verdict == Verdict::Holds {
+                if budget_spent {
+                    o.verdict = Verdict::Inconclusive;
+                    o.note = Some(format!("budget spent: {budget} executions"));
+                } else {
+                    o.exhaustive = true;
+                }
             }
             o
         }
@@ -588,40 +786,32 @@ fn base_outcome(checker: Checker, property: &str, executions: u64, bound: String
     }
 }
 
-/// Turn a run into a verdict: violated (of this property), inconclusive (stopped by
-/// something else) or error.
-fn judge(outcome: &mut Outcome, run: Run) -> bool {
+fn counts_for(property: &str, failure: &Failure) -> bool {
+    failure.violation.property == property || property == builtin::ANY
+}
+
+/// The verdict of one run: holds, violated (this property), livelock, inconclusive
+/// (stopped by another failure) or error.
+fn judged(checker: Checker, property: &str, bound: String, run: Run) -> Outcome {
+    let mut o = base_outcome(checker, property, run.executions, bound);
     if let Some(e) = run.error {
-        outcome.verdict = Verdict::Error;
-        outcome.note = Some(format!("the model panicked: {e}"));
-        return true;
-    }
-    if let Some(f) = run.failure {
-        if f.violation.property == outcome.property || outcome.property == builtin::ANY {
-            outcome.verdict = Verdict::Violated;
-            outcome.failure = Some(f);
+        o.verdict = Verdict::Error;
+        o.note = Some(format!("the model panicked: {e}"));
+    } else if let Some(f) = run.failure {
+        if f.violation.property == builtin::PROGRESS {
+            o.verdict = Verdict::Livelock;
+            o.note = Some(f.violation.message.clone());
+        } else if counts_for(property, &f) {
+            o.verdict = Verdict::Violated;
         } else {
-            outcome.verdict = Verdict::Inconclusive;
-            outcome.note = Some(format!(
+            o.verdict = Verdict::Inconclusive;
+            o.note = Some(format!(
                 "exploration stopped by another failure ({}: {})",
                 f.violation.property, f.violation.message
             ));
-            outcome.failure = Some(f);
         }
-        return true;
+        o.failure = Some(f);
     }
-    false
-}
-
-fn shuttle_outcome(
-    run: Run,
-    checker: Checker,
-    property: &str,
-    bound: String,
-    _budget: u64,
-) -> Outcome {
-    let mut o = base_outcome(checker, property, run.executions, bound);
-    judge(&mut o, run);
     o
 }
 
@@ -629,17 +819,16 @@ fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
     let bound = limits.preemption_bound;
     let bound_text =
         |b: Option<usize>| b.map_or("exhaustive".to_owned(), |k| format!("preemption bound {k}"));
-    let run = run_loom(body, property, bound, limits.loom_budget);
-    let mut o = base_outcome(Checker::Loom, property, run.executions, bound_text(bound));
+    let run = explore_loom(body, property, limits, bound);
     let budget_spent = run.budget_spent;
-    if !judge(&mut o, run) {
+    let mut o = judged(Checker::Loom, property, bound_text(bound), run);
+    if o.verdict == Verdict::Holds {
         if budget_spent {
             o.verdict = Verdict::Inconclusive;
             o.note = Some(format!("budget spent: {} executions", limits.loom_budget));
         } else {
             o.exhaustive = bound.is_none();
         }
-        return o;
     }
     if o.verdict != Verdict::Violated {
         return o;
@@ -655,13 +844,10 @@ fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
     let ceiling = bound.unwrap_or(usize::MAX);
     let mut proven = true;
     for k in 0..ceiling {
-        let r = run_loom(body, property, Some(k), limits.loom_budget);
+        let r = explore_loom(body, property, limits, Some(k));
         o.executions += r.executions;
         proven &= !r.budget_spent;
-        if let Some(f) = r
-            .failure
-            .filter(|f| f.violation.property == property || property == builtin::ANY)
-        {
+        if let Some(f) = r.failure.filter(|f| counts_for(property, f)) {
             o.failure = Some(f);
             o.preemptions = Some(k);
             o.preemptions_minimal = proven;

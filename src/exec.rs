@@ -8,7 +8,7 @@
 use crate::heap::Heap;
 use crate::trace::{Access, Event, Trace};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Which implementation the runtime primitives dispatch to.
@@ -33,6 +33,10 @@ pub mod builtin {
     pub const NO_DEADLOCK: &str = "no_deadlock";
     /// Arms every property at once (the first violation of any stops the execution).
     pub const ANY: &str = "*";
+    /// Not a property a model declares: an execution that stops making progress (it ran
+    /// past the step budget, or every thread waits and some only with a timeout) ends in
+    /// the verdict `livelock`, whichever property is under check.
+    pub const PROGRESS: &str = "progress";
 }
 
 /// A property that failed, and why.
@@ -53,6 +57,49 @@ pub(crate) struct ExecState {
     pub values: BTreeMap<String, i64>,
     pub violation: Option<Violation>,
     pub executions: u64,
+    /// Waits so far that could end in an explored event (a timeout, a spurious wakeup).
+    pub eligible_waits: usize,
+    /// The most eligible waits any execution of this run made.
+    pub max_eligible_waits: usize,
+    /// Which of this execution's eligible waits ended in an event.
+    pub fired: Vec<usize>,
+    /// Threads blocked in a timed wait right now.
+    pub timed_waiters: BTreeSet<String>,
+}
+
+/// Which eligible waits end in an explored event instead of blocking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitEvents {
+    /// Exactly these (by the order of eligible waits in the execution): loom and shuttle
+    /// DFS enumerate every such set up to the budget, and replays name one.
+    Fixed(BTreeSet<usize>),
+    /// Each eligible wait with probability 1/4, from a seed (shuttle PCT and random).
+    Random { seed: u64 },
+}
+
+/// How condition variables behave in a run: POSIX lets a wait return without a signal and
+/// a timed wait return whenever its deadline passes; neither checker does either, so the
+/// runtime makes both explored events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitConfig {
+    /// Untimed waits may wake spuriously.
+    pub spurious: bool,
+    /// At most this many timeouts and spurious wakeups in one execution.
+    pub budget: usize,
+    pub events: WaitEvents,
+    /// An execution longer than this many trace steps is not making progress.
+    pub max_steps: usize,
+}
+
+impl Default for WaitConfig {
+    fn default() -> WaitConfig {
+        WaitConfig {
+            spurious: false,
+            budget: 0,
+            events: WaitEvents::Fixed(BTreeSet::new()),
+            max_steps: 2_000,
+        }
+    }
 }
 
 /// One checker run of one model: many executions.
@@ -60,6 +107,7 @@ pub struct Exec {
     pub backend: Backend,
     /// The property whose violation stops the execution; others are only noted.
     pub armed: Option<String>,
+    pub waits: WaitConfig,
     state: Mutex<ExecState>,
 }
 
@@ -69,9 +117,14 @@ thread_local! {
 
 impl Exec {
     pub fn new(backend: Backend, armed: Option<&str>) -> Arc<Exec> {
+        Exec::with_waits(backend, armed, WaitConfig::default())
+    }
+
+    pub fn with_waits(backend: Backend, armed: Option<&str>, waits: WaitConfig) -> Arc<Exec> {
         Arc::new(Exec {
             backend,
             armed: armed.map(str::to_owned),
+            waits,
             state: Mutex::new(ExecState::default()),
         })
     }
@@ -109,11 +162,26 @@ impl Exec {
     /// Called at the start of each execution: forget the previous one's ghost state.
     pub(crate) fn begin_execution(&self) {
         let mut s = self.state();
-        let executions = s.executions + 1;
         *s = ExecState {
-            executions,
+            executions: s.executions + 1,
+            max_eligible_waits: s.max_eligible_waits,
             ..ExecState::default()
         };
+    }
+
+    /// The most eligible waits one execution made (to enumerate event sets over).
+    pub fn max_eligible_waits(&self) -> usize {
+        self.state().max_eligible_waits
+    }
+
+    /// The eligible waits of the current (or failed) execution that ended in an event.
+    pub fn fired(&self) -> Vec<usize> {
+        self.state().fired.clone()
+    }
+
+    /// Threads blocked in a timed wait right now (for telling livelock from deadlock).
+    pub fn timed_waiters(&self) -> Vec<String> {
+        self.state().timed_waiters.iter().cloned().collect()
     }
 
     /// Called when the model's main thread returns: end-of-execution checks.
@@ -180,6 +248,62 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
         accesses,
         note,
     });
+    if step > exec.waits.max_steps && s.violation.is_none() && !std::thread::panicking() {
+        s.violation = Some(Violation {
+            property: builtin::PROGRESS.to_owned(),
+            message: format!("no progress within {} steps", exec.waits.max_steps),
+        });
+        drop(s);
+        std::panic::panic_any(VIOLATION_PANIC);
+    }
+}
+
+/// A thread is about to wait on a condition variable: should this wait end in an explored
+/// event (`timed`: a timeout; otherwise a spurious wakeup) instead of blocking?
+pub(crate) fn wait_event(timed: bool) -> bool {
+    let exec = current();
+    if !timed && !exec.waits.spurious {
+        return false;
+    }
+    let mut s = exec.state();
+    let ordinal = s.eligible_waits;
+    s.eligible_waits += 1;
+    s.max_eligible_waits = s.max_eligible_waits.max(s.eligible_waits);
+    if s.fired.len() >= exec.waits.budget {
+        return false;
+    }
+    let fire = match &exec.waits.events {
+        WaitEvents::Fixed(set) => set.contains(&ordinal),
+        WaitEvents::Random { seed } => mix(*seed, s.executions, ordinal as u64) % 4 == 0,
+    };
+    if fire {
+        s.fired.push(ordinal);
+    }
+    fire
+}
+
+/// The calling thread enters (or leaves) a timed wait.
+pub(crate) fn set_timed_waiting(waiting: bool) {
+    let exec = current();
+    let thread = crate::rt::thread_name();
+    let mut s = exec.state();
+    if waiting {
+        s.timed_waiters.insert(thread);
+    } else {
+        s.timed_waiters.remove(&thread);
+    }
+}
+
+/// A deterministic hash of three numbers (splitmix64 steps), for seeded choices.
+fn mix(a: u64, b: u64, c: u64) -> u64 {
+    let mut x = a ^ b.rotate_left(21) ^ c.rotate_left(42);
+    for _ in 0..2 {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+    }
+    x
 }
 
 /// The value last written to `var` in this execution, for the "before" of a write.

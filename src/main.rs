@@ -51,6 +51,8 @@ struct Options {
     format: Option<String>,
     json: bool,
     deep: bool,
+    /// Spurious wakeups on or off; both (for models with condvars) when not given.
+    spurious: Option<bool>,
     limits: Limits,
 }
 
@@ -132,6 +134,18 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
             "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
             "--json" => o.json = true,
+            "--spurious" => {
+                o.spurious = Some(match it.next().map(String::as_str) {
+                    Some("on") => true,
+                    Some("off") => false,
+                    other => {
+                        return Err(Usage(format!(
+                            "--spurious takes on or off, not {}",
+                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+                        )));
+                    }
+                })
+            }
             "--deep" => o.deep = true,
             "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
             s if s.starts_with('-') => {
@@ -192,11 +206,23 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
 }
 
 fn params(opts: &Options) -> Params {
-    if opts.deep {
+    let base = if opts.deep {
         Params::DEEP
     } else {
         Params::DEFAULT
-    }
+    };
+    base.with_spurious(opts.spurious == Some(true))
+}
+
+/// The spurious-wakeup settings to check `model` with: both for models that wait on a
+/// condition variable, unless `--spurious` picks one.
+fn spurious_settings(opts: &Options, model: &Model) -> Vec<bool> {
+    model
+        .spurious_settings()
+        .iter()
+        .copied()
+        .filter(|s| opts.spurious.is_none_or(|want| want == *s))
+        .collect()
 }
 
 fn list(opts: &Options) -> Result<ExitCode, Usage> {
@@ -207,7 +233,7 @@ fn list(opts: &Options) -> Result<ExitCode, Usage> {
             let expect: Vec<String> = Checker::ALL
                 .iter()
                 .filter_map(|&c| {
-                    m.expected(p.id, c, opts.deep)
+                    m.expected(p.id, c, params(opts))
                         .map(|e| format!("{c} {}", report::expected_id(e)))
                 })
                 .collect();
@@ -242,20 +268,27 @@ fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
     let progress = !opts.json && std::io::stderr().is_terminal();
-    let params = params(opts);
     let mut rows: Vec<Row> = Vec::new();
     for m in &models {
-        for p in m
-            .properties
-            .iter()
-            .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
-        {
-            for &c in &checkers {
-                if progress {
-                    eprint!("\r\x1b[2Kchecking {} {} under {c} ...", m.id, p.id);
-                    let _ = std::io::stderr().flush();
+        for spurious in spurious_settings(opts, m) {
+            let params = params(opts).with_spurious(spurious);
+            for p in m
+                .properties
+                .iter()
+                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
+            {
+                for &c in &checkers {
+                    if progress {
+                        let s = if spurious {
+                            " (spurious wakeups on)"
+                        } else {
+                            ""
+                        };
+                        eprint!("\r\x1b[2Kchecking {} {}{s} under {c} ...", m.id, p.id);
+                        let _ = std::io::stderr().flush();
+                    }
+                    rows.push(report::check_row(m, p.id, c, params, &opts.limits));
                 }
-                rows.push(report::check_row(m, p.id, c, params, &opts.limits));
             }
         }
     }
@@ -334,11 +367,7 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn show_scenario(opts: &Options, model: &Model, scenario: &gilspec::model::Scenario) -> ExitCode {
-    let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
-    let params = Params {
-        threads: scenario.threads,
-    };
-    let (run, trace) = check::run_script(&report::body(model, params), scenario.property, &script);
+    let (run, trace) = report::run_scenario(model, scenario, &opts.limits);
     if let Some(e) = run.error {
         eprintln!("gilspec: the scenario did not replay: {e}");
         return ExitCode::from(1);
@@ -349,7 +378,7 @@ fn show_scenario(opts: &Options, model: &Model, scenario: &gilspec::model::Scena
         scenario.id,
         scenario.title,
         scenario.source,
-        script.len()
+        scenario.script.len()
     );
     print_trace(opts, &header, &trace);
     ExitCode::SUCCESS
@@ -400,9 +429,14 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
     let model = find_model(id)?;
     let replay = Replay::parse(replay).map_err(Usage)?;
     find_property(model, &replay.property)?;
+    let limits = Limits {
+        spurious: replay.params.spurious,
+        ..opts.limits.clone()
+    };
     let run = check::replay(
         &report::body(model, replay.params),
         &replay.property,
+        &limits,
         &replay.schedule,
     );
     if let Some(e) = run.error {
@@ -458,7 +492,7 @@ fn stress(opts: &Options) -> Result<ExitCode, Usage> {
             continue;
         }
         let start = std::time::Instant::now();
-        let run = check::run_std(&body, p.id, runs);
+        let run = check::run_std(&body, p.id, &opts.limits, runs);
         let millis = start.elapsed().as_millis();
         match (run.failure, run.error) {
             (_, Some(e)) => println!("{}: error: {e}", p.id),

@@ -91,6 +91,8 @@ pub enum Expected {
     /// The checker's budget runs out before it can decide (shuttle DFS, which has no
     /// partial-order reduction, on models with locks): use loom's verdict.
     Inconclusive,
+    /// Some execution stops making progress (see `Verdict::Livelock`).
+    Livelock,
 }
 
 /// A loom violation that needs exactly `k` preemptions.
@@ -104,6 +106,7 @@ pub const fn violated(k: usize) -> Expected {
 pub const FOUND: Expected = Expected::Violated { preemptions: None };
 pub const HOLDS: Expected = Expected::Holds;
 pub const BUDGET_SPENT: Expected = Expected::Inconclusive;
+pub const LIVELOCK: Expected = Expected::Livelock;
 pub const NO_RACE_DETECTOR: Expected = Expected::NotApplicable("shuttle has no data-race detector");
 
 /// One row of a model's expectations: a property under some checkers, with the default
@@ -128,18 +131,36 @@ pub struct Scenario {
     pub property: &'static str,
     pub threads: usize,
     pub script: &'static [&'static str],
+    /// Which eligible waits (in execution order) time out or wake spuriously.
+    pub wait_events: &'static [usize],
 }
 
-/// Run-time parameters of a model's body.
+/// Run-time parameters of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Params {
     /// Worker threads besides main: 2 by default, 3 in the deep suite.
     pub threads: usize,
+    /// Condition variables may wake spuriously (POSIX allows it; the checkers never do).
+    pub spurious: bool,
 }
 
 impl Params {
-    pub const DEFAULT: Params = Params { threads: 2 };
-    pub const DEEP: Params = Params { threads: 3 };
+    pub const DEFAULT: Params = Params {
+        threads: 2,
+        spurious: false,
+    };
+    pub const DEEP: Params = Params {
+        threads: 3,
+        spurious: false,
+    };
+
+    pub fn with_spurious(self, spurious: bool) -> Params {
+        Params { spurious, ..self }
+    }
+
+    pub fn is_deep(self) -> bool {
+        self.threads > Params::DEFAULT.threads
+    }
 }
 
 pub struct Model {
@@ -153,7 +174,10 @@ pub struct Model {
     /// What the model leaves out of CPython, and why that does not change the answer.
     pub abstracts: &'static str,
     pub properties: &'static [Property],
+    /// Expected verdicts (with spurious wakeups off, for models that wait on a condvar).
     pub expect: &'static [Expect],
+    /// Expected verdicts with spurious wakeups on; empty for models without a condvar.
+    pub expect_spurious: &'static [Expect],
     pub scenarios: &'static [Scenario],
     /// Its twin: the model a minimal diff away (bug ↔ fix).
     pub twin: Option<&'static str>,
@@ -166,12 +190,26 @@ impl Model {
         self.properties.iter().find(|p| p.id == id)
     }
 
-    /// The expectation for one property and checker (`deep` selects the 3-thread size).
-    pub fn expected(&self, property: &str, checker: Checker, deep: bool) -> Option<Expected> {
-        self.expect
-            .iter()
+    /// The expectation for one property and checker at these parameters.
+    pub fn expected(&self, property: &str, checker: Checker, params: Params) -> Option<Expected> {
+        let rows = if params.spurious {
+            self.expect_spurious
+        } else {
+            self.expect
+        };
+        rows.iter()
             .find(|e| e.property == property && e.checkers.contains(&checker))
-            .map(|e| if deep { e.deep } else { e.default })
+            .map(|e| if params.is_deep() { e.deep } else { e.default })
+    }
+
+    /// The settings of spurious wakeups the model is checked with: both, if it waits on a
+    /// condition variable.
+    pub fn spurious_settings(&self) -> &'static [bool] {
+        if self.expect_spurious.is_empty() {
+            &[false]
+        } else {
+            &[false, true]
+        }
     }
 
     pub fn scenario(&self, id: &str) -> Option<&Scenario> {

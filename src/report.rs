@@ -2,7 +2,8 @@
 //! model's data expects.
 
 use crate::check::{self, Failure, Limits, Outcome, Schedule, Verdict};
-use crate::model::{Checker, Expected, Model, Params};
+use crate::exec::WaitEvents;
+use crate::model::{Checker, Expected, Model, Params, Scenario};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -39,18 +40,22 @@ impl Replay {
                 "malformed replay {s:?}: expected PROPERTY:tTHREADS:SCHEDULE, as printed by `gilspec check`"
             ));
         };
+        let (threads, spurious) = match threads.strip_suffix('s') {
+            Some(t) => (t, true),
+            None => (threads, false),
+        };
         let threads = threads
             .strip_prefix('t')
             .and_then(|n| n.parse::<usize>().ok())
             .filter(|n| (1..=MAX_THREADS).contains(n))
             .ok_or_else(|| {
                 format!(
-                    "malformed thread count {threads:?} in {s:?}: expected t1 to t{MAX_THREADS}"
+                    "malformed thread count {threads:?} in {s:?}: expected t1 to t{MAX_THREADS}, then s if spurious wakeups are on"
                 )
             })?;
         Ok(Replay {
             property: property.to_owned(),
-            params: Params { threads },
+            params: Params { threads, spurious },
             schedule: Schedule::parse(schedule)?,
         })
     }
@@ -84,13 +89,14 @@ impl Row {
             }
             Some(Expected::NotApplicable(_)) => o.verdict == Verdict::NotApplicable,
             Some(Expected::Inconclusive) => o.verdict == Verdict::Inconclusive,
+            Some(Expected::Livelock) => o.verdict == Verdict::Livelock,
             None => false,
         }
     }
 
     pub fn replay(&self) -> Option<Replay> {
-        let f = self.outcome.failure.as_ref()?;
-        (self.outcome.verdict == Verdict::Violated).then(|| Replay {
+        let f = failure(self)?;
+        Some(Replay {
             property: self.outcome.property.clone(),
             params: self.params,
             schedule: f.schedule.clone(),
@@ -117,6 +123,11 @@ impl Row {
                     _ => format!("violated: {}, execution {}", o.checker, f.execution),
                 }
             }
+            Verdict::Livelock => format!(
+                "livelock: {}, execution {}",
+                o.checker,
+                o.failure.as_ref().map_or(0, |f| f.execution)
+            ),
             Verdict::Inconclusive | Verdict::Error => {
                 format!("{}: {}", o.verdict, o.note.as_deref().unwrap_or(""))
             }
@@ -131,6 +142,7 @@ impl Row {
         let mut v = json!({
             "model": self.model,
             "threads": self.params.threads,
+            "spurious": self.params.spurious,
             "property": o.property,
             "checker": o.checker.id(),
             "verdict": o.verdict.id(),
@@ -144,7 +156,7 @@ impl Row {
         if let Some(note) = &o.note {
             v["note"] = json!(note);
         }
-        if let (Verdict::Violated, Some(f)) = (o.verdict, &o.failure) {
+        if let Some(f) = failure(self) {
             v["message"] = json!(f.violation.message);
             v["found_at_execution"] = json!(f.execution);
             v["steps"] = json!(f.trace.len());
@@ -164,6 +176,7 @@ pub fn expected_id(e: Expected) -> &'static str {
         Expected::Violated { .. } => "violated",
         Expected::NotApplicable(_) => "not applicable",
         Expected::Inconclusive => "inconclusive",
+        Expected::Livelock => "livelock",
     }
 }
 
@@ -185,22 +198,44 @@ pub fn check_row(
     params: Params,
     limits: &Limits,
 ) -> Row {
-    let deep = params != Params::DEFAULT;
-    let outcome = check::check(&body(model, params), property, checker, limits);
+    let limits = Limits {
+        spurious: params.spurious,
+        ..limits.clone()
+    };
+    let outcome = check::check(&body(model, params), property, checker, &limits);
     Row {
         model: model.id,
         params,
         outcome,
-        expected: model.expected(property, checker, deep),
+        expected: model.expected(property, checker, params),
     }
 }
 
-/// The failure shown for a violated row, if any.
+/// The counterexample of a violated or livelocked row, if any.
 pub fn failure(row: &Row) -> Option<&Failure> {
-    row.outcome
-        .failure
-        .as_ref()
-        .filter(|_| row.outcome.verdict == Verdict::Violated)
+    let shown = matches!(row.outcome.verdict, Verdict::Violated | Verdict::Livelock);
+    row.outcome.failure.as_ref().filter(|_| shown)
+}
+
+/// Replay a model's scripted scenario: its run (with the violation, if any) and its trace.
+pub fn run_scenario(
+    model: &Model,
+    scenario: &Scenario,
+    limits: &Limits,
+) -> (check::Run, crate::trace::Trace) {
+    let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
+    let params = Params {
+        threads: scenario.threads,
+        spurious: false,
+    };
+    let events = WaitEvents::Fixed(scenario.wait_events.iter().copied().collect());
+    check::run_script(
+        &body(model, params),
+        scenario.property,
+        limits,
+        &script,
+        events,
+    )
 }
 
 /// The table for a terminal.
@@ -220,10 +255,18 @@ pub fn table(rows: &[Row]) -> String {
         .iter()
         .map(|r| {
             [
-                if r.params == Params::DEFAULT {
-                    r.model.to_owned()
-                } else {
-                    format!("{} (t{})", r.model, r.params.threads)
+                match (r.params.is_deep(), r.params.spurious) {
+                    (false, false) => r.model.to_owned(),
+                    (deep, spurious) => format!(
+                        "{}{}{}",
+                        r.model,
+                        if deep {
+                            format!(" (t{})", r.params.threads)
+                        } else {
+                            String::new()
+                        },
+                        if spurious { " (spurious)" } else { "" }
+                    ),
                 },
                 r.outcome.property.clone(),
                 r.outcome.checker.id().to_owned(),

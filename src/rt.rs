@@ -370,7 +370,7 @@ enum MutexInner<T> {
 
 /// Holds a `Mutex` until dropped.
 pub struct MutexGuard<'a, T> {
-    name: &'a str,
+    mutex: &'a Mutex<T>,
     inner: Option<GuardInner<'a, T>>,
 }
 
@@ -405,18 +405,22 @@ impl<T> Mutex<T> {
 
     /// Block until the mutex is ours; the step is recorded once it is.
     pub fn lock(&self, action: &str) -> MutexGuard<'_, T> {
-        let inner = match &self.inner {
+        let guard = MutexGuard {
+            mutex: self,
+            inner: Some(self.acquire()),
+        };
+        exec::record(action, vec![], Some(format!("holds {}", self.name)));
+        touch(self.obj, action);
+        guard
+    }
+
+    fn acquire(&self) -> GuardInner<'_, T> {
+        match &self.inner {
             MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|e| e.into_inner())),
             MutexInner::Shuttle(m) => {
                 GuardInner::Shuttle(m.lock().unwrap_or_else(|e| e.into_inner()))
             }
             MutexInner::Std(m) => GuardInner::Std(m.lock().unwrap_or_else(|e| e.into_inner())),
-        };
-        exec::record(action, vec![], Some(format!("holds {}", self.name)));
-        touch(self.obj, action);
-        MutexGuard {
-            name: &self.name,
-            inner: Some(inner),
         }
     }
 }
@@ -447,12 +451,16 @@ impl<T> Drop for MutexGuard<'_, T> {
         // Recorded while still held, so the next holder's step comes after it. Unwinding
         // from a violation drops guards too; those releases are not part of the story.
         if self.inner.is_some() && !std::thread::panicking() {
-            exec::record(&format!("release {}", self.name), vec![], None);
+            exec::record(&format!("release {}", self.mutex.name), vec![], None);
         }
     }
 }
 
-/// A condition variable (no timeouts or spurious wakeups yet: neither checker has them).
+/// A condition variable as POSIX defines it: `wait` may return without a notification
+/// (a spurious wakeup, when the run allows them) and `wait_timeout` may time out. Neither
+/// checker produces either, so both are explored events of the runtime: at a wait chosen
+/// for one, the thread releases the mutex and takes it again without being notified.
+/// Notifications go to threads blocked in a wait; a thread that is timing out misses them.
 pub struct Condvar {
     name: String,
     inner: CondvarInner,
@@ -477,30 +485,76 @@ impl Condvar {
         }
     }
 
-    /// Release the guard's mutex, wait for a notification, re-take the mutex.
-    pub fn wait<'a, T>(&self, action: &str, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    /// Release the guard's mutex, wait for a notification (or a spurious wakeup, when the
+    /// run allows them), re-take the mutex. Callers must re-check their predicate.
+    pub fn wait<'a, T>(&self, action: &str, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        let event = exec::wait_event(false);
+        self.wait_or_event(action, guard, event.then_some("spurious wakeup"))
+    }
+
+    /// As `wait`, but the wait may also end because its deadline passed: the second value
+    /// says whether it timed out. The deadline is not a time: it is an event the checkers
+    /// explore at every timed wait, up to the run's budget of events.
+    pub fn wait_timeout<'a, T>(
+        &self,
+        action: &str,
+        mut guard: MutexGuard<'a, T>,
+    ) -> (MutexGuard<'a, T>, bool) {
+        if let (CondvarInner::Std(c), Some(GuardInner::Std(_))) = (&self.inner, &guard.inner) {
+            // Real threads, real time: a millisecond stands for CPython's 5 ms interval.
+            let Some(GuardInner::Std(g)) = guard.inner.take() else {
+                unreachable!()
+            };
+            let (g, result) = c
+                .wait_timeout(g, std::time::Duration::from_millis(1))
+                .unwrap_or_else(|e| e.into_inner());
+            guard.inner = Some(GuardInner::Std(g));
+            return (guard, result.timed_out());
+        }
+        let timed_out = exec::wait_event(true);
+        exec::set_timed_waiting(true);
+        let guard = self.wait_or_event(action, guard, timed_out.then_some("timed out"));
+        exec::set_timed_waiting(false);
+        (guard, timed_out)
+    }
+
+    fn wait_or_event<'a, T>(
+        &self,
+        action: &str,
+        mut guard: MutexGuard<'a, T>,
+        event: Option<&str>,
+    ) -> MutexGuard<'a, T> {
+        let mutex = guard.mutex;
         exec::record(
             action,
             vec![],
-            Some(format!("waits on {}, releasing {}", self.name, guard.name)),
+            Some(format!("waits on {}, releasing {}", self.name, mutex.name)),
         );
         let inner = guard.inner.take().expect("guard is held");
-        let inner = match (&self.inner, inner) {
-            (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
-                GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+        let inner = match event {
+            Some(_) => {
+                // No notification: let go of the mutex, then contend for it like anyone.
+                drop(inner);
+                mutex.acquire()
             }
-            (CondvarInner::Shuttle(c), GuardInner::Shuttle(g)) => {
-                GuardInner::Shuttle(c.wait(g).unwrap_or_else(|e| e.into_inner()))
-            }
-            (CondvarInner::Std(c), GuardInner::Std(g)) => {
-                GuardInner::Std(c.wait(g).unwrap_or_else(|e| e.into_inner()))
-            }
-            _ => unreachable!("a run uses one backend"),
+            None => match (&self.inner, inner) {
+                (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
+                    GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+                }
+                (CondvarInner::Shuttle(c), GuardInner::Shuttle(g)) => {
+                    GuardInner::Shuttle(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+                }
+                (CondvarInner::Std(c), GuardInner::Std(g)) => {
+                    GuardInner::Std(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+                }
+                _ => unreachable!("a run uses one backend"),
+            },
         };
+        let outcome = event.unwrap_or("woken");
         exec::record(
-            &format!("{action}: woken"),
+            &format!("{action}: {outcome}"),
             vec![],
-            Some(format!("holds {}", guard.name)),
+            Some(format!("holds {}", mutex.name)),
         );
         guard.inner = Some(inner);
         guard

@@ -1,7 +1,8 @@
 //! The machinery on its own: the ghost heap and the primitives behave the same under
 //! every backend (loom, shuttle, real threads).
 
-use gilspec::check::{self, Body, Run};
+use gilspec::check::{self, Body, Limits, Run};
+use gilspec::exec::WaitEvents;
 use gilspec::exec::builtin::*;
 use gilspec::heap;
 use gilspec::model::Params;
@@ -12,13 +13,21 @@ use shuttle::scheduler::RandomScheduler;
 use std::sync::Arc;
 
 fn backends(body: &Body, property: &str) -> Vec<(&'static str, Run)> {
+    let limits = Limits::default();
+    let shuttle = RandomScheduler::new_from_seed(0, 10);
     vec![
-        ("loom", check::run_loom(body, property, None, 1_000)),
+        ("loom", check::explore_loom(body, property, &limits, None)),
         (
             "shuttle",
-            check::run_shuttle(body, property, RandomScheduler::new_from_seed(0, 10)),
+            check::run_shuttle(
+                body,
+                property,
+                &limits,
+                shuttle,
+                WaitEvents::Random { seed: 0 },
+            ),
         ),
-        ("std", check::run_std(body, property, 10)),
+        ("std", check::run_std(body, property, &limits, 10)),
     ]
 }
 
@@ -126,7 +135,7 @@ fn safe_refcount_models_hold_on_real_threads() {
         let model = models::find(id).unwrap();
         let body = report::body(model, Params::DEFAULT);
         for p in [NO_LEAK, NO_USE_AFTER_FREE, NO_DOUBLE_FREE] {
-            let run = check::run_std(&body, p, 200);
+            let run = check::run_std(&body, p, &Limits::default(), 200);
             assert!(
                 run.failure.is_none() && run.error.is_none(),
                 "{id} {p}: {run:?}"

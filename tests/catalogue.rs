@@ -1,32 +1,42 @@
-//! The catalogue: every model × property × checker verdict equals the model's expectation,
-//! and every violation replays to the same property and the same trace.
+//! The catalogue: every model × property × checker verdict equals the model's expectation
+//! (with spurious wakeups off and on, for models that wait on a condition variable), and
+//! every counterexample replays to the same property and the same trace.
 
-use gilspec::check::{self, Limits, Verdict};
+use gilspec::check::{self, Limits};
 use gilspec::model::{Checker, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
 
-fn rows(params: Params, limits: &Limits) -> Vec<Row> {
+fn rows(base: Params, limits: &Limits) -> Vec<Row> {
     let mut rows = Vec::new();
     for m in models::ALL {
-        for p in m.properties {
-            for c in Checker::ALL {
-                rows.push(report::check_row(m, p.id, c, params, limits));
+        for &spurious in m.spurious_settings() {
+            for p in m.properties {
+                for c in Checker::ALL {
+                    rows.push(report::check_row(
+                        m,
+                        p.id,
+                        c,
+                        base.with_spurious(spurious),
+                        limits,
+                    ));
+                }
             }
         }
     }
     rows
 }
 
-fn assert_catalogue(params: Params, limits: &Limits) {
-    let rows = rows(params, limits);
+fn assert_catalogue(base: Params, limits: &Limits) {
+    let rows = rows(base, limits);
     let wrong: Vec<String> = rows
         .iter()
         .filter(|r| !r.as_expected())
         .map(|r| {
             format!(
-                "{} {} {}: {} (expected {:?})",
+                "{} {:?} {} {}: {} (expected {:?})",
                 r.model,
+                r.params,
                 r.outcome.property,
                 r.outcome.checker,
                 r.verdict_text(),
@@ -40,18 +50,22 @@ fn assert_catalogue(params: Params, limits: &Limits) {
         wrong.join("\n")
     );
 
-    for r in rows
-        .iter()
-        .filter(|r| r.outcome.verdict == Verdict::Violated)
-    {
-        let failure = report::failure(r).expect("a violated row has a failure");
-        let replay = r.replay().expect("a violated row replays");
+    for r in &rows {
+        let Some(failure) = report::failure(r) else {
+            continue;
+        };
+        let replay = r.replay().expect("a counterexample replays");
         // The replay string survives printing and parsing.
         assert_eq!(Replay::parse(&replay.to_string()).as_ref(), Ok(&replay));
         let model = models::find(r.model).unwrap();
+        let limits = Limits {
+            spurious: replay.params.spurious,
+            ..limits.clone()
+        };
         let again = check::replay(
             &report::body(model, replay.params),
             &replay.property,
+            &limits,
             &replay.schedule,
         );
         let again = again.failure.unwrap_or_else(|| {
@@ -70,7 +84,7 @@ fn assert_catalogue(params: Params, limits: &Limits) {
 }
 
 #[test]
-fn every_verdict_matches_its_expectation_and_every_violation_replays() {
+fn every_verdict_matches_its_expectation_and_every_counterexample_replays() {
     assert_catalogue(Params::DEFAULT, &Limits::default());
 }
 
@@ -79,17 +93,20 @@ fn every_model_states_an_expectation_for_every_property_and_checker() {
     for m in models::ALL {
         for p in m.properties {
             for c in Checker::ALL {
-                for deep in [false, true] {
-                    assert!(
-                        m.expected(p.id, c, deep).is_some(),
-                        "{} {} {c} (deep: {deep}) has no expectation",
-                        m.id,
-                        p.id
-                    );
+                for base in [Params::DEFAULT, Params::DEEP] {
+                    for &spurious in m.spurious_settings() {
+                        let params = base.with_spurious(spurious);
+                        assert!(
+                            m.expected(p.id, c, params).is_some(),
+                            "{} {} {c} {params:?} has no expectation",
+                            m.id,
+                            p.id
+                        );
+                    }
                 }
             }
         }
-        for e in m.expect {
+        for e in m.expect.iter().chain(m.expect_spurious) {
             assert!(
                 m.property(e.property).is_some(),
                 "{}: expectation for unknown property {}",

@@ -127,8 +127,19 @@ fn trace_shows_the_seed_scenario_and_the_checkers_counterexample() {
 #[test]
 fn quoted_traces_are_not_stale() {
     let quotes = [
-        (&["trace", "refcount-plain", "--scenario", "r3"][..], &["README.md", "docs/refcount.md"][..]),
-        (&["trace", "refcount-atomic-split-test", "--property", "no_double_free"][..], &["docs/refcount.md"][..]),
+        (
+            &["trace", "refcount-plain", "--scenario", "r3"][..],
+            &["README.md", "docs/refcount.md"][..],
+        ),
+        (
+            &[
+                "trace",
+                "refcount-atomic-split-test",
+                "--property",
+                "no_double_free",
+            ][..],
+            &["docs/refcount.md"][..],
+        ),
     ];
     for (args, files) in quotes {
         let (code, out, err) = gilspec(args);
@@ -137,7 +148,10 @@ fn quoted_traces_are_not_stale() {
         let table = &out[out.find("step  thread").expect("a table")..];
         for file in files {
             let text = std::fs::read_to_string(file).unwrap();
-            assert!(text.contains(table), "{file} quotes a stale trace of {args:?}; it is now:\n{table}");
+            assert!(
+                text.contains(table),
+                "{file} quotes a stale trace of {args:?}; it is now:\n{table}"
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Scripted scenarios from the literature replay step for step.
 
-use gilspec::check;
+use gilspec::check::{self, Limits};
+use gilspec::exec::WaitEvents;
 use gilspec::model::Params;
 use gilspec::models;
 use gilspec::models::refcount::R3_SCRIPT;
@@ -13,17 +14,7 @@ use gilspec::trace::Access;
 fn seed_claim_r3_replays_and_leaks_foo() {
     let model = models::find("refcount-plain").unwrap();
     let scenario = model.scenario("r3").unwrap();
-    let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
-    let (run, trace) = check::run_script(
-        &report::body(
-            model,
-            Params {
-                threads: scenario.threads,
-            },
-        ),
-        scenario.property,
-        &script,
-    );
+    let (run, trace) = report::run_scenario(model, scenario, &Limits::default());
     assert_eq!(run.error, None);
     let failure = run.failure.expect("the scenario leaks");
     assert_eq!(failure.violation.property, "no_leak");
@@ -68,7 +59,14 @@ fn a_script_the_model_cannot_follow_is_reported() {
     let model = models::find("refcount-plain").unwrap();
     // B cannot take the first step: main has not spawned it yet.
     let script = vec!["B".to_owned(), "A".to_owned()];
-    let (run, _) = check::run_script(&report::body(model, Params::DEFAULT), "no_leak", &script);
+    let events = WaitEvents::Fixed(Default::default());
+    let (run, _) = check::run_script(
+        &report::body(model, Params::DEFAULT),
+        "no_leak",
+        &Limits::default(),
+        &script,
+        events,
+    );
     let error = run.error.expect("a deviation is an error");
     assert!(
         error.contains("the script wants B to take step 1"),

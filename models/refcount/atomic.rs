@@ -91,6 +91,7 @@ pub const MODEL: Model = Model {
     abstracts: "One shared atomic count per object; no biased local count, no immortality.",
     properties: PROPERTIES,
     expect: EXPECT,
+    expect_spurious: &[],
     scenarios: &[],
     twin: Some("refcount-atomic-split-test"),
     body,

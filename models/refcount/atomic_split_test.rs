@@ -77,6 +77,7 @@ pub const MODEL: Model = Model {
     abstracts: "As refcount-atomic.",
     properties: PROPERTIES,
     expect: EXPECT,
+    expect_spurious: &[],
     scenarios: &[],
     twin: Some("refcount-atomic"),
     body,

@@ -100,6 +100,7 @@ pub const MODEL: Model = Model {
     abstracts: "The GIL is a mutex held for exactly one count update; the real one is held across many bytecodes.",
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
+    expect_spurious: &[],
     scenarios: &[],
     twin: Some("refcount-plain"),
     body,

@@ -254,6 +254,7 @@ pub const R3: Scenario = Scenario {
     property: builtin::NO_LEAK,
     threads: 2,
     script: R3_SCRIPT,
+    wait_events: &[],
 };
 
 pub const CLAIM_R1: SeedClaim = SeedClaim {

@@ -92,6 +92,7 @@ pub const MODEL: Model = Model {
     abstracts: "PyMutex is a plain mutex here: no spinning, parking or handoff.",
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
+    expect_spurious: &[],
     scenarios: &[],
     twin: None,
     body,
