@@ -274,7 +274,7 @@ pub(crate) fn wait_event(timed: bool) -> bool {
     }
     let fire = match &exec.waits.events {
         WaitEvents::Fixed(set) => set.contains(&ordinal),
-        WaitEvents::Random { seed } => mix(*seed, s.executions, ordinal as u64) % 4 == 0,
+        WaitEvents::Random { seed } => mix(*seed, s.executions, ordinal as u64).is_multiple_of(4),
     };
     if fire {
         s.fired.push(ordinal);
