@@ -2,6 +2,7 @@
 //! CPython function each comes from, its body written against `gilspec::rt`, and its
 //! expected verdicts as data (see `refcount/plain.rs` for the shape).
 
+pub mod condvar;
 pub mod refcount;
 
 use crate::model::Model;
@@ -13,6 +14,10 @@ pub const ALL: &[&Model] = &[
     &refcount::atomic::MODEL,
     &refcount::atomic_split_test::MODEL,
     &refcount::object_mutex::MODEL,
+    &condvar::wait_loop::MODEL,
+    &condvar::wait_once::MODEL,
+    &condvar::timed_wait::NEVER_RELEASED,
+    &condvar::timed_wait::RELEASED,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {

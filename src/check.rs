@@ -375,9 +375,8 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
             return Ok(Violation {
                 property: builtin::PROGRESS.to_owned(),
                 message: format!(
-                    "no progress: every thread waits, and {} only with a timeout (after {} explored timeouts it would wake and wait again, forever)",
-                    timed.join(", "),
-                    exec.waits.budget
+                    "no progress: every thread waits, {} with a timeout: it would time out, find nothing changed and wait again, forever",
+                    timed.join(", ")
                 ),
             });
         }

@@ -32,6 +32,9 @@ impl Checker {
     ];
     pub const LOOM: &'static [Checker] = &[Checker::Loom];
     pub const DFS: &'static [Checker] = &[Checker::ShuttleDfs];
+    /// Every checker but shuttle DFS.
+    pub const LOOM_AND_SAMPLING: &'static [Checker] =
+        &[Checker::Loom, Checker::ShuttlePct, Checker::ShuttleRandom];
     /// The shuttle schedulers that sample schedules rather than enumerate them.
     pub const SAMPLING: &'static [Checker] = &[Checker::ShuttlePct, Checker::ShuttleRandom];
 

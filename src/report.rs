@@ -18,9 +18,10 @@ pub struct Replay {
 
 impl std::fmt::Display for Replay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let spurious = if self.params.spurious { "s" } else { "" };
         write!(
             f,
-            "{}:t{}:{}",
+            "{}:t{}{spurious}:{}",
             self.property, self.params.threads, self.schedule
         )
     }

@@ -46,6 +46,7 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
     assert_usage_error(&["check", "--iterations", "zero"], &["--iterations"]);
     assert_usage_error(&["check", "--frobnicate"], &["unknown option"]);
     assert_usage_error(&["frobnicate"], &["unknown command", "check"]);
+    assert_usage_error(&["check", "--spurious", "maybe"], &["on or off"]);
     assert_usage_error(
         &["trace", "refcount-plain", "--format", "pdf"],
         &["markdown"],
