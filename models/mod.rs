@@ -3,7 +3,11 @@
 //! expected verdicts as data (see `refcount/plain.rs` for the shape).
 
 pub mod condvar;
+pub mod gil;
 pub mod refcount;
+
+/// Worker threads' names, in spawn order (main is "main").
+pub const WORKERS: [&str; 4] = ["A", "B", "C", "D"];
 
 use crate::model::Model;
 
@@ -18,6 +22,11 @@ pub const ALL: &[&Model] = &[
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,
     &condvar::timed_wait::RELEASED,
+    &gil::handoff::HANDOFF,
+    &gil::handoff::NO_FORCE_SWITCH,
+    &gil::lost_wakeup::UNTIMED,
+    &gil::exit_request::UNFIXED,
+    &gil::exit_request::FIXED,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {

@@ -23,6 +23,8 @@ pub type Body = Arc<dyn Fn() + Send + Sync + 'static>;
 pub struct Limits {
     /// loom: at most this many preemptions per execution; `None` explores them all.
     pub preemption_bound: Option<usize>,
+    /// Let each model's data choose loom's preemption bound (its `loom_bound`) instead.
+    pub model_bound: bool,
     /// loom: stop (and say "inconclusive") after this many executions.
     pub loom_budget: u64,
     /// shuttle PCT and random: executions to try.
@@ -35,21 +37,19 @@ pub struct Limits {
     pub pct_depth: usize,
     /// loom: after a violation, search for the one with the fewest preemptions.
     pub minimize: bool,
-    /// Condition variables may wake spuriously (timed waits may always time out).
+    /// Condition variables may wake spuriously.
     pub spurious: bool,
-    /// At most this many timeouts and spurious wakeups per execution.
+    /// At most this many spurious wakeups per execution.
     pub wait_events: usize,
     /// An execution longer than this many trace steps is a livelock.
     pub max_steps: usize,
 }
 
 impl Limits {
-    /// The deep suite's limits: with 3 worker threads, loom's full space runs to hundreds
-    /// of thousands of executions, so loom is bounded to 3 preemptions; and PCT looks for
-    /// bugs of depth 4 (the 3-thread double free of refcount-plain needs it).
+    /// The deep suite's limits: PCT looks for bugs of depth 4 (the 3-thread double free of
+    /// refcount-plain needs it). Loom's bound comes from each model's data.
     pub fn deep() -> Limits {
         Limits {
-            preemption_bound: Some(3),
             pct_depth: 4,
             ..Limits::default()
         }
@@ -60,6 +60,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             preemption_bound: None,
+            model_bound: true,
             loom_budget: 500_000,
             iterations: 1_000,
             dfs_budget: 20_000,
@@ -68,7 +69,7 @@ impl Default for Limits {
             minimize: true,
             spurious: false,
             wait_events: 2,
-            max_steps: 2_000,
+            max_steps: 500,
         }
     }
 }
@@ -77,8 +78,8 @@ impl Default for Limits {
 pub enum Verdict {
     Holds,
     Violated,
-    /// An execution stopped making progress: it ran past the step budget, or every thread
-    /// waited and some only with a timeout (they would time out and wait again forever).
+    /// An execution stopped making progress: it ran past the step budget (a thread waiting
+    /// in vain with a timeout, again and again, does).
     Livelock,
     /// The search stopped before it could decide (budget spent, or another failure).
     Inconclusive,
@@ -368,15 +369,15 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
     }
     let text = payload_text(payload);
     if text.contains("deadlock") {
-        let timed = exec.timed_waiters();
-        if !timed.is_empty() {
-            // Nothing can run, but a timed wait would time out; with nobody else able to
-            // change anything, the waiter wakes, finds nothing to do and waits again.
+        let sleepers = crate::exec::timed_sleepers(exec);
+        if !sleepers.is_empty() {
+            // Nothing else can run; a timeout would only send the sleepers round their
+            // waiting loop again (they re-tested when the others last blocked or exited).
             return Ok(Violation {
                 property: builtin::PROGRESS.to_owned(),
                 message: format!(
-                    "no progress: every thread waits, {} with a timeout: it would time out, find nothing changed and wait again, forever",
-                    timed.join(", ")
+                    "no progress: every thread waits, and {} waits with a timeout: it would wake, find nothing changed and wait again, forever",
+                    sleepers.join(", ")
                 ),
             });
         }

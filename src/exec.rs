@@ -33,9 +33,10 @@ pub mod builtin {
     pub const NO_DEADLOCK: &str = "no_deadlock";
     /// Arms every property at once (the first violation of any stops the execution).
     pub const ANY: &str = "*";
-    /// Not a property a model declares: an execution that stops making progress (it ran
-    /// past the step budget, or every thread waits and some only with a timeout) ends in
-    /// the verdict `livelock`, whichever property is under check.
+    /// Not a property a model declares: an execution that stops making progress (it runs
+    /// past the step budget, or every thread waits and some wait with a timeout, which
+    /// only sends them round their loop again) ends in the verdict `livelock`, whichever
+    /// property is under check.
     pub const PROGRESS: &str = "progress";
 }
 
@@ -57,14 +58,20 @@ pub(crate) struct ExecState {
     pub values: BTreeMap<String, i64>,
     pub violation: Option<Violation>,
     pub executions: u64,
-    /// Waits so far that could end in an explored event (a timeout, a spurious wakeup).
+    /// Waits so far that could end in an explored event (an early timeout, a spurious wakeup).
     pub eligible_waits: usize,
     /// The most eligible waits any execution of this run made.
     pub max_eligible_waits: usize,
     /// Which of this execution's eligible waits ended in an event.
     pub fired: Vec<usize>,
-    /// Threads blocked in a timed wait right now.
-    pub timed_waiters: BTreeSet<String>,
+    /// Threads asleep in a timed wait, and how to wake each.
+    pub sleepers: Vec<(String, Waker)>,
+    /// Threads whose timed wait was ended by time passing, not by a signal.
+    pub deadline_passed: BTreeSet<String>,
+    /// Threads started and not yet finished (main included), and those of them inside a
+    /// join or a condition-variable wait.
+    pub live: BTreeSet<String>,
+    pub blocked: BTreeSet<String>,
 }
 
 /// Which eligible waits end in an explored event instead of blocking.
@@ -84,7 +91,7 @@ pub enum WaitEvents {
 pub struct WaitConfig {
     /// Untimed waits may wake spuriously.
     pub spurious: bool,
-    /// At most this many timeouts and spurious wakeups in one execution.
+    /// At most this many early timeouts and spurious wakeups in one execution.
     pub budget: usize,
     pub events: WaitEvents,
     /// An execution longer than this many trace steps is not making progress.
@@ -97,7 +104,7 @@ impl Default for WaitConfig {
             spurious: false,
             budget: 0,
             events: WaitEvents::Fixed(BTreeSet::new()),
-            max_steps: 2_000,
+            max_steps: 500,
         }
     }
 }
@@ -165,6 +172,7 @@ impl Exec {
         *s = ExecState {
             executions: s.executions + 1,
             max_eligible_waits: s.max_eligible_waits,
+            live: BTreeSet::from(["main".to_owned()]),
             ..ExecState::default()
         };
     }
@@ -177,11 +185,6 @@ impl Exec {
     /// The eligible waits of the current (or failed) execution that ended in an event.
     pub fn fired(&self) -> Vec<usize> {
         self.state().fired.clone()
-    }
-
-    /// Threads blocked in a timed wait right now (for telling livelock from deadlock).
-    pub fn timed_waiters(&self) -> Vec<String> {
-        self.state().timed_waiters.iter().cloned().collect()
     }
 
     /// Called when the model's main thread returns: end-of-execution checks.
@@ -259,7 +262,7 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
 }
 
 /// A thread is about to wait on a condition variable: should this wait end in an explored
-/// event (`timed`: a timeout; otherwise a spurious wakeup) instead of blocking?
+/// event (`timed`: an early timeout; otherwise a spurious wakeup) instead of blocking?
 pub(crate) fn wait_event(timed: bool) -> bool {
     let exec = current();
     if !timed && !exec.waits.spurious {
@@ -282,16 +285,83 @@ pub(crate) fn wait_event(timed: bool) -> bool {
     fire
 }
 
-/// The calling thread enters (or leaves) a timed wait.
-pub(crate) fn set_timed_waiting(waiting: bool) {
+/// Wakes a thread asleep in a timed wait (a `notify_all` on its condition variable).
+pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// The calling thread is about to sleep in a timed wait; `wake` ends the sleep. Returns
+/// false if its deadline passes at once instead: every other live thread already waits,
+/// so nothing else could happen before it.
+pub(crate) fn sleep_timed(wake: Waker) -> bool {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
-    if waiting {
-        s.timed_waiters.insert(thread);
-    } else {
-        s.timed_waiters.remove(&thread);
+    if s.live.iter().all(|t| *t == thread || s.blocked.contains(t)) {
+        return false;
     }
+    s.sleepers.push((thread.clone(), wake));
+    s.blocked.insert(thread);
+    true
+}
+
+/// The calling thread starts (`true`) or stops waiting in a join or a condvar wait.
+pub(crate) fn set_blocked(blocked: bool) {
+    let exec = current();
+    let thread = crate::rt::thread_name();
+    let mut s = exec.state();
+    if blocked {
+        s.blocked.insert(thread);
+    } else {
+        s.blocked.remove(&thread);
+    }
+}
+
+/// A thread starts (`true`, named) or finishes (`false`, the calling one).
+pub(crate) fn set_live(name: &str, live: bool) {
+    let exec = current();
+    let mut s = exec.state();
+    if live {
+        s.live.insert(name.to_owned());
+    } else {
+        s.live.remove(name);
+    }
+}
+
+/// The calling thread woke from its timed wait: did its deadline pass (rather than a signal
+/// arriving)?
+pub(crate) fn woke_timed() -> bool {
+    let exec = current();
+    let thread = crate::rt::thread_name();
+    let mut s = exec.state();
+    s.sleepers.retain(|(t, _)| *t != thread);
+    s.blocked.remove(&thread);
+    s.deadline_passed.remove(&thread)
+}
+
+/// Time passes: the calling thread is about to block (a wait, a join) or to exit, so the
+/// threads asleep in a timed wait reach their deadlines. Time is not modelled otherwise;
+/// the explored early timeouts cover deadlines that pass while others are busy.
+pub(crate) fn time_passes() {
+    let Some(exec) = try_current() else { return };
+    let woken: Vec<(String, Waker)> = {
+        let mut s = exec.state();
+        let woken = std::mem::take(&mut s.sleepers);
+        for (t, _) in &woken {
+            s.deadline_passed.insert(t.clone());
+        }
+        woken
+    };
+    for (_, wake) in woken {
+        wake();
+    }
+}
+
+/// Threads asleep in a timed wait right now.
+pub(crate) fn timed_sleepers(exec: &Exec) -> Vec<String> {
+    exec.state()
+        .sleepers
+        .iter()
+        .map(|(t, _)| t.clone())
+        .collect()
 }
 
 /// A deterministic hash of three numbers (splitmix64 steps), for seeded choices.

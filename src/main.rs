@@ -13,17 +13,18 @@ gilspec: model-checked specifications of CPython's GIL and its alternatives
 usage:
   gilspec                         check every model under every checker (= gilspec check)
   gilspec list                    the models, their questions and expected verdicts
-  gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N]
+  gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
                 [--iterations N] [--seed N] [--pct-depth N] [--deep] [--json]
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
-                [--format text|markdown|json]
+                [--format text|markdown|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|json]
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
 
 checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
---deep runs each model with 3 worker threads instead of 2, and loom with a preemption
-bound of 3 and PCT with depth 4, unless the options say otherwise.
+--deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
+Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
+or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 on bad input.";
 
@@ -50,6 +51,8 @@ struct Options {
     scenario: Option<String>,
     format: Option<String>,
     json: bool,
+    /// Show every step of a trace instead of grouping a thread's consecutive steps.
+    all_steps: bool,
     deep: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
@@ -87,6 +90,7 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
     if args.iter().any(|a| a == "--deep") {
         o.limits = Limits::deep();
     }
+    // Later options override what --deep chose.
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -129,11 +133,29 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 }
                 o.format = Some(f.clone());
             }
-            "--preemption-bound" => o.limits.preemption_bound = Some(number(a, it.next(), 0..=20)?),
+            "--preemption-bound" => {
+                o.limits.model_bound = false;
+                o.limits.preemption_bound = match it.next() {
+                    Some(v) if v == "none" => None,
+                    v => Some(number(a, v, 0..=20)?),
+                };
+            }
             "--iterations" => o.limits.iterations = number(a, it.next(), 1..=10_000_000)?,
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
             "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
             "--json" => o.json = true,
+            "--steps" => {
+                o.all_steps = match it.next().map(String::as_str) {
+                    Some("all") => true,
+                    Some("grouped") => false,
+                    other => {
+                        return Err(Usage(format!(
+                            "--steps takes all or grouped, not {}",
+                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+                        )));
+                    }
+                }
+            }
             "--spurious" => {
                 o.spurious = Some(match it.next().map(String::as_str) {
                     Some("on") => true,
@@ -315,13 +337,27 @@ fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
+    let shown = if opts.all_steps {
+        trace.clone()
+    } else {
+        trace.grouped()
+    };
+    let header = if shown.len() < trace.len() {
+        format!(
+            "{header}\n{} steps in {} rows: a thread's consecutive steps in one function share a row (--steps all shows each)",
+            trace.len(),
+            shown.len()
+        )
+    } else {
+        header.to_owned()
+    };
     match opts.format.as_deref().unwrap_or("text") {
         "json" => println!(
             "{}",
             serde_json::to_string_pretty(&trace.to_json()).expect("json")
         ),
-        "markdown" => print!("{header}\n\n{}", trace.to_markdown()),
-        _ => print!("{header}\n\n{}", trace.to_text()),
+        "markdown" => print!("{header}\n\n{}", shown.to_markdown()),
+        _ => print!("{header}\n\n{}", shown.to_text()),
     }
 }
 

@@ -138,6 +138,32 @@ pub struct Scenario {
     pub wait_events: &'static [usize],
 }
 
+/// The preemption bound loom runs a model with: `None` explores every execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoomBound {
+    /// With 2 worker threads.
+    pub default: Option<usize>,
+    /// With 3 (the deep suite).
+    pub deep: Option<usize>,
+}
+
+impl LoomBound {
+    /// Exhaustive with 2 workers; 3 preemptions with 3 (whose full space runs to hundreds of
+    /// thousands of executions).
+    pub const SMALL: LoomBound = LoomBound {
+        default: None,
+        deep: Some(3),
+    };
+
+    pub fn for_params(self, params: Params) -> Option<usize> {
+        if params.is_deep() {
+            self.deep
+        } else {
+            self.default
+        }
+    }
+}
+
 /// Run-time parameters of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Params {
@@ -181,6 +207,8 @@ pub struct Model {
     pub expect: &'static [Expect],
     /// Expected verdicts with spurious wakeups on; empty for models without a condvar.
     pub expect_spurious: &'static [Expect],
+    /// The preemption bound each loom verdict needs (for "holds": how far it was checked).
+    pub loom_bound: LoomBound,
     pub scenarios: &'static [Scenario],
     /// Its twin: the model a minimal diff away (bug ↔ fix).
     pub twin: Option<&'static str>,

@@ -199,10 +199,13 @@ pub fn check_row(
     params: Params,
     limits: &Limits,
 ) -> Row {
-    let limits = Limits {
+    let mut limits = Limits {
         spurious: params.spurious,
         ..limits.clone()
     };
+    if limits.model_bound {
+        limits.preemption_bound = model.loom_bound.for_params(params);
+    }
     let outcome = check::check(&body(model, params), property, checker, &limits);
     Row {
         model: model.id,

@@ -45,19 +45,32 @@ enum JoinInner {
     Std(std::thread::JoinHandle<()>),
 }
 
+/// The calling model thread finishes: time passes for the timed waiters.
+fn exit_thread() {
+    exec::set_live(&thread_name(), false);
+    exec::time_passes();
+}
+
 /// Start a model thread named `name` (the name appears in every trace step it takes).
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
+    exec::set_live(name, true);
     let inner = match backend() {
         Backend::Loom => JoinInner::Loom(
             loom::thread::Builder::new()
                 .name(name.to_owned())
-                .spawn(f)
+                .spawn(move || {
+                    f();
+                    exit_thread();
+                })
                 .expect("loom spawn"),
         ),
         Backend::Shuttle => JoinInner::Shuttle(
             shuttle::thread::Builder::new()
                 .name(name.to_owned())
-                .spawn(f)
+                .spawn(move || {
+                    f();
+                    exit_thread();
+                })
                 .expect("shuttle spawn"),
         ),
         Backend::Std => {
@@ -80,11 +93,14 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
 impl JoinHandle {
     /// Wait for the thread to finish. A panic in it (a violated property) carries on here.
     pub fn join(self) {
+        exec::time_passes();
+        exec::set_blocked(true);
         let result = match self.inner {
             JoinInner::Loom(h) => h.join(),
             JoinInner::Shuttle(h) => h.join(),
             JoinInner::Std(h) => h.join(),
         };
+        exec::set_blocked(false);
         if let Err(payload) = result {
             std::panic::resume_unwind(payload);
         }
@@ -372,6 +388,8 @@ enum MutexInner<T> {
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
     inner: Option<GuardInner<'a, T>>,
+    /// The protocol function that took the lock (`take_gil`), to name the release step.
+    function: String,
 }
 
 enum GuardInner<'a, T> {
@@ -408,6 +426,7 @@ impl<T> Mutex<T> {
         let guard = MutexGuard {
             mutex: self,
             inner: Some(self.acquire()),
+            function: action.split(':').next().unwrap_or(action).to_owned(),
         };
         exec::record(action, vec![], Some(format!("holds {}", self.name)));
         touch(self.obj, action);
@@ -451,25 +470,38 @@ impl<T> Drop for MutexGuard<'_, T> {
         // Recorded while still held, so the next holder's step comes after it. Unwinding
         // from a violation drops guards too; those releases are not part of the story.
         if self.inner.is_some() && !std::thread::panicking() {
-            exec::record(&format!("release {}", self.mutex.name), vec![], None);
+            exec::record(
+                &format!("{}: release {}", self.function, self.mutex.name),
+                vec![],
+                Some(format!("releases {}", self.mutex.name)),
+            );
         }
     }
 }
 
 /// A condition variable as POSIX defines it: `wait` may return without a notification
-/// (a spurious wakeup, when the run allows them) and `wait_timeout` may time out. Neither
-/// checker produces either, so both are explored events of the runtime: at a wait chosen
-/// for one, the thread releases the mutex and takes it again without being notified.
-/// Notifications go to threads blocked in a wait; a thread that is timing out misses them.
+/// (a spurious wakeup, when the run allows them: an explored event, since neither checker
+/// produces one) and `wait_timeout` may time out (see there).
 pub struct Condvar {
     name: String,
-    inner: CondvarInner,
+    /// Shared with the wakers of its timed sleepers.
+    inner: Arc<CondvarInner>,
 }
 
 enum CondvarInner {
     Loom(loom::sync::Condvar),
     Shuttle(shuttle::sync::Condvar),
     Std(std::sync::Condvar),
+}
+
+impl CondvarInner {
+    fn notify_all(&self) {
+        match self {
+            CondvarInner::Loom(c) => c.notify_all(),
+            CondvarInner::Shuttle(c) => c.notify_all(),
+            CondvarInner::Std(c) => c.notify_all(),
+        }
+    }
 }
 
 impl Condvar {
@@ -481,7 +513,7 @@ impl Condvar {
         };
         Condvar {
             name: name.to_owned(),
-            inner,
+            inner: Arc::new(inner),
         }
     }
 
@@ -489,18 +521,27 @@ impl Condvar {
     /// run allows them), re-take the mutex. Callers must re-check their predicate.
     pub fn wait<'a, T>(&self, action: &str, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let event = exec::wait_event(false);
-        self.wait_or_event(action, guard, event.then_some("spurious wakeup"))
+        if event {
+            return self.wait_or_event(action, guard, Some("spurious wakeup")).0;
+        }
+        exec::time_passes();
+        exec::set_blocked(true);
+        let guard = self.wait_or_event(action, guard, None).0;
+        exec::set_blocked(false);
+        guard
     }
 
     /// As `wait`, but the wait may also end because its deadline passed: the second value
-    /// says whether it timed out. The deadline is not a time: it is an event the checkers
-    /// explore at every timed wait, up to the run's budget of events.
+    /// says whether it timed out. There is no clock. A deadline passes early (before the
+    /// thread even sleeps) at the waits the checkers choose, up to the run's budget; and it
+    /// passes for every sleeping timed waiter whenever another thread blocks or exits
+    /// (`exec::time_passes`). So a timed wait never sleeps forever while others are stuck.
     pub fn wait_timeout<'a, T>(
         &self,
         action: &str,
         mut guard: MutexGuard<'a, T>,
     ) -> (MutexGuard<'a, T>, bool) {
-        if let (CondvarInner::Std(c), Some(GuardInner::Std(_))) = (&self.inner, &guard.inner) {
+        if let (CondvarInner::Std(c), Some(GuardInner::Std(_))) = (&*self.inner, &guard.inner) {
             // Real threads, real time: a millisecond stands for CPython's 5 ms interval.
             let Some(GuardInner::Std(g)) = guard.inner.take() else {
                 unreachable!()
@@ -511,19 +552,25 @@ impl Condvar {
             guard.inner = Some(GuardInner::Std(g));
             return (guard, result.timed_out());
         }
-        let timed_out = exec::wait_event(true);
-        exec::set_timed_waiting(true);
-        let guard = self.wait_or_event(action, guard, timed_out.then_some("timed out"));
-        exec::set_timed_waiting(false);
-        (guard, timed_out)
+        if exec::wait_event(true) {
+            return (self.wait_or_event(action, guard, Some("timed out")).0, true);
+        }
+        let inner = self.inner.clone();
+        if !exec::sleep_timed(Arc::new(move || inner.notify_all())) {
+            return (self.wait_or_event(action, guard, Some("timed out")).0, true);
+        }
+        self.wait_or_event(action, guard, None)
     }
 
+    /// Wait, unless `event` (an explored early timeout or spurious wakeup) says to let go
+    /// of the mutex and take it again without waiting. Returns the guard and whether the
+    /// wait ended because time passed.
     fn wait_or_event<'a, T>(
         &self,
         action: &str,
         mut guard: MutexGuard<'a, T>,
         event: Option<&str>,
-    ) -> MutexGuard<'a, T> {
+    ) -> (MutexGuard<'a, T>, bool) {
         let mutex = guard.mutex;
         exec::record(
             action,
@@ -537,7 +584,7 @@ impl Condvar {
                 drop(inner);
                 mutex.acquire()
             }
-            None => match (&self.inner, inner) {
+            None => match (&*self.inner, inner) {
                 (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
                     GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
                 }
@@ -550,18 +597,19 @@ impl Condvar {
                 _ => unreachable!("a run uses one backend"),
             },
         };
-        let outcome = event.unwrap_or("woken");
+        let time_passed = event.is_none() && exec::woke_timed();
+        let outcome = event.unwrap_or(if time_passed { "timed out" } else { "woken" });
         exec::record(
             &format!("{action}: {outcome}"),
             vec![],
             Some(format!("holds {}", mutex.name)),
         );
         guard.inner = Some(inner);
-        guard
+        (guard, time_passed)
     }
 
     pub fn notify_one(&self, action: &str) {
-        match &self.inner {
+        match &*self.inner {
             CondvarInner::Loom(c) => c.notify_one(),
             CondvarInner::Shuttle(c) => c.notify_one(),
             CondvarInner::Std(c) => c.notify_one(),
@@ -570,13 +618,41 @@ impl Condvar {
     }
 
     pub fn notify_all(&self, action: &str) {
-        match &self.inner {
-            CondvarInner::Loom(c) => c.notify_all(),
-            CondvarInner::Shuttle(c) => c.notify_all(),
-            CondvarInner::Std(c) => c.notify_all(),
-        }
+        self.inner.notify_all();
         exec::record(action, vec![], Some(format!("broadcasts {}", self.name)));
     }
+}
+
+/// Ghost state: bookkeeping a model keeps to state its properties (who holds the GIL,
+/// who was passed over), invisible to the checkers, so it never changes what they explore.
+/// Create it inside the model body: it then starts afresh with every execution.
+pub struct Ghost(std::sync::Mutex<i64>);
+
+impl Ghost {
+    pub fn new(value: i64) -> Ghost {
+        Ghost(std::sync::Mutex::new(value))
+    }
+
+    pub fn get(&self) -> i64 {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set(&self, value: i64) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = value;
+    }
+
+    /// Add `delta` and return the new value.
+    pub fn add(&self, delta: i64) -> i64 {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *v += delta;
+        *v
+    }
+}
+
+/// A step with no shared access (a bytecode that touches only the thread's own frame, a
+/// blocking call): recorded in the trace, invisible to the checkers.
+pub fn step(action: &str) {
+    exec::record(action, vec![], None);
 }
 
 /// Shared state for model threads: a std `Arc`, never loom's, whose drop during a failure's

@@ -10,11 +10,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Without other instructions, keep running the current task: no needless switches.
-fn default_choice(runnable: &[&Task], current: Option<TaskId>) -> TaskId {
-    current
-        .filter(|c| runnable.iter().any(|t| t.id() == *c))
-        .unwrap_or_else(|| runnable[0].id())
+/// Without other instructions, keep running the current task (no needless switches),
+/// unless it yields and another can run.
+fn default_choice(runnable: &[&Task], current: Option<TaskId>, yielding: bool) -> TaskId {
+    let other = runnable
+        .iter()
+        .map(|t| t.id())
+        .find(|id| Some(*id) != current);
+    match (yielding, other) {
+        (true, Some(other)) => other,
+        _ => current
+            .filter(|c| runnable.iter().any(|t| t.id() == *c))
+            .unwrap_or_else(|| runnable[0].id()),
+    }
 }
 
 /// The name a task has in traces (see `rt::thread_name`).
@@ -97,10 +105,10 @@ impl Scheduler for Replaying {
         &mut self,
         runnable: &[&Task],
         current: Option<TaskId>,
-        _: bool,
+        yielding: bool,
     ) -> Option<TaskId> {
         let Some(&want) = self.tasks.get(self.position) else {
-            return Some(default_choice(runnable, current));
+            return Some(default_choice(runnable, current, yielding));
         };
         self.position += 1;
         // A task that cannot run here means the schedule is not this model's: stop.
@@ -191,14 +199,14 @@ impl Scheduler for Scripted {
         &mut self,
         runnable: &[&Task],
         current: Option<TaskId>,
-        _: bool,
+        yielding: bool,
     ) -> Option<TaskId> {
         let step = exec::try_current().map_or(0, |e| e.steps());
         let wanted = self
             .script
             .get(step)
             .and_then(|want| runnable.iter().find(|t| &trace_name(t) == want));
-        Some(wanted.map_or_else(|| default_choice(runnable, current), |t| t.id()))
+        Some(wanted.map_or_else(|| default_choice(runnable, current, yielding), |t| t.id()))
     }
 
     fn next_u64(&mut self) -> u64 {

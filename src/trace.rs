@@ -93,6 +93,77 @@ impl Event {
     }
 }
 
+/// The protocol function an action belongs to: `take_gil` for `take_gil: lock mutex`.
+fn function_of(action: &str) -> &str {
+    action.split(':').next().unwrap_or(action)
+}
+
+/// One row for a run of steps: the writes' net effect (first value before, last after;
+/// writes that changed nothing are left out), then the events worth a reader's eye.
+fn summarise(run: &[Event], function: &str) -> Event {
+    let mut accesses: Vec<Access> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for e in run {
+        for a in &e.accesses {
+            if let Access::Write { var, before, after } = a {
+                match accesses
+                    .iter_mut()
+                    .find(|w| matches!(w, Access::Write { var: v, .. } if v == var))
+                {
+                    Some(Access::Write { after: last, .. }) => *last = *after,
+                    _ => accesses.push(Access::Write {
+                        var: var.clone(),
+                        before: *before,
+                        after: *after,
+                    }),
+                }
+            }
+        }
+        let sub = e.action.rsplit(": ").next().unwrap_or("");
+        if ["timed out", "spurious wakeup"].contains(&sub) {
+            notes.push(sub.to_owned());
+        } else if e.accesses.is_empty() && e.note.is_none() && e.action.contains(": ") {
+            // A step with no shared access and no remark is an event in its own right
+            // (`decref: _Py_Dealloc`, `take_gil: must exit`): name it.
+            notes.push(sub.to_owned());
+        }
+        if let Some(note) = &e.note {
+            let keep = note.starts_with("signals")
+                || note.starts_with("broadcasts")
+                || note.starts_with("stale read")
+                || note.contains("after it was freed")
+                || note.contains("still held");
+            if keep {
+                notes.push(note.clone());
+            } else if let Some(waits) = note.strip_prefix("waits on ") {
+                notes.push(format!(
+                    "waits on {}",
+                    waits.split(',').next().unwrap_or(waits)
+                ));
+            }
+        }
+    }
+    accesses.retain(|a| !matches!(a, Access::Write { before: Some(b), after, .. } if b == after));
+    // A wait that ended is not news: keep only the last one, if the run ends waiting.
+    let last_wait = notes.iter().rposition(|n| n.starts_with("waits on"));
+    let ends_waiting = run
+        .last()
+        .is_some_and(|e| e.note.as_deref().is_some_and(|n| n.starts_with("waits on")));
+    let notes: Vec<String> = notes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, n)| !n.starts_with("waits on") || (ends_waiting && Some(*i) == last_wait))
+        .map(|(_, n)| n)
+        .collect();
+    Event {
+        step: run[0].step,
+        thread: run[0].thread.clone(),
+        action: format!("{function} ({} steps)", run.len()),
+        accesses,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
 /// A whole execution, in the order the steps happened.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
@@ -119,6 +190,37 @@ impl Trace {
     /// The acting thread of each step, the form a scripted schedule takes.
     pub fn thread_sequence(&self) -> Vec<String> {
         self.events.iter().map(|e| e.thread.clone()).collect()
+    }
+
+    /// The steps grouped: a run of consecutive steps by one thread in one protocol
+    /// function (the action before its first `:`) becomes one row, which shows what the
+    /// run changed and what it waited for or signalled. Interleavings stay visible: a
+    /// group ends wherever another thread steps in.
+    pub fn grouped(&self) -> Trace {
+        let mut rows: Vec<Event> = Vec::new();
+        let mut start = 0;
+        while start < self.events.len() {
+            let first = &self.events[start];
+            let function = function_of(&first.action);
+            let mut end = start + 1;
+            while end < self.events.len()
+                && self.events[end].thread == first.thread
+                && function_of(&self.events[end].action) == function
+                && !self.events[end].action.starts_with("violation")
+            {
+                end += 1;
+            }
+            let run = &self.events[start..end];
+            let mut row = if run.len() == 1 {
+                first.clone()
+            } else {
+                summarise(run, function)
+            };
+            row.step = rows.len() + 1;
+            rows.push(row);
+            start = end;
+        }
+        Trace { events: rows }
     }
 
     /// A numbered table for a terminal.

@@ -129,7 +129,14 @@ fn trace_shows_the_seed_scenario_and_the_checkers_counterexample() {
 fn quoted_traces_are_not_stale() {
     let quotes = [
         (
-            &["trace", "refcount-plain", "--scenario", "r3"][..],
+            &[
+                "trace",
+                "refcount-plain",
+                "--scenario",
+                "r3",
+                "--steps",
+                "all",
+            ][..],
             &["README.md", "docs/refcount.md"][..],
         ),
         (

@@ -44,9 +44,7 @@ pub fn run(threads: usize, consume: fn(&Ready)) {
     let mut handles = Vec::new();
     for t in 0..threads.saturating_sub(1) {
         let s = shared.clone();
-        handles.push(rt::spawn(crate::models::refcount::WORKERS[t], move || {
-            consume(&s)
-        }));
+        handles.push(rt::spawn(crate::models::WORKERS[t], move || consume(&s)));
     }
     let s = shared.clone();
     handles.push(rt::spawn("P", move || {

@@ -49,6 +49,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES,
     expect: EXPECT,
     expect_spurious: EXPECT,
+    loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("condvar-wait-once"),
     body,

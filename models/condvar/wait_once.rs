@@ -59,6 +59,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES,
     expect: EXPECT,
     expect_spurious: EXPECT_SPURIOUS,
+    loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("condvar-wait-loop"),
     body,

@@ -92,6 +92,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES,
     expect: EXPECT,
     expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-atomic-split-test"),
     body,

@@ -101,6 +101,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
     expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-plain"),
     body,

@@ -51,8 +51,7 @@ pub struct Program {
     pub threads: Vec<Vec<Op>>,
 }
 
-/// Worker names, in spawn order.
-pub const WORKERS: [&str; 4] = ["A", "B", "C", "D"];
+use crate::models::WORKERS;
 
 impl Program {
     /// The family's standard program with `workers` worker threads (see the module docs).

@@ -93,6 +93,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
     expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: None,
     body,

@@ -107,6 +107,7 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
     expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
     scenarios: &[R3],
     twin: Some("refcount-gil"),
     body,

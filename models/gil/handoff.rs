@@ -1,0 +1,160 @@
+//! # gil-handoff: the GIL handed over as CPython 3.2+ does it
+//!
+//! **Question.** Does the new GIL give mutual exclusion, finish every thread, and stop a
+//! thread asked to drop the GIL from taking it straight back (seed claims G1, G3, G4)?
+//!
+//! **Steps** (Python/ceval_gil.c; see `models/gil/mod.rs` for each line's source):
+//! - `take_gil`: under `mutex`, while `locked`: save `switch_number`, timed wait on
+//!   `cond`; on a timeout with no switch meanwhile, set the holder's drop request. Then,
+//!   under `switch_mutex`: `locked` = 1, `last_holder` = me, `++switch_number`, signal
+//!   `switch_cond`; reset my drop request.
+//! - `drop_gil`: `last_holder` = me; under `mutex`: `locked` = 0, signal `cond`. If my drop
+//!   request is set and nobody has taken the GIL since, reset it and wait once on
+//!   `switch_cond` (FORCE_SWITCHING).
+//! - `_Py_HandlePending` at each check point: if my drop request is set, drop and re-take.
+//! - Workers: A runs a CPU-bound loop (bytecodes and check points); B does a blocking call
+//!   between two bytecodes, releasing the GIL around it (`Py_BEGIN_ALLOW_THREADS`); in the
+//!   deep suite C is CPU-bound too.
+//!
+//! **Findings.** With the checkers' condition variables it holds. With spurious wakeups
+//! on, FORCE_SWITCHING's single `COND_WAIT(switch_cond)` (no predicate loop) can return
+//! before anyone took the GIL, and the dropper takes it straight back: the guarantee rests
+//! on the absence of spurious wakeups, which POSIX does not promise.
+//!
+//! Its twin `gil-handoff-no-force-switch` drops the `switch_cond` wait.
+
+use super::{
+    AT_MOST_ONE, CPU_BOUND, CPYTHON, FORCED_SWITCH, Gil, IO_BOUND, NO_DEADLOCK, Op,
+    REQUESTER_FIRST, Variant,
+};
+use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
+use crate::model::*;
+use crate::rt::Shared;
+
+const AT_MOST_ONE_HOLDER: &str = super::AT_MOST_ONE_HOLDER;
+
+fn programs(threads: usize) -> Vec<&'static [Op]> {
+    [CPU_BOUND, IO_BOUND, CPU_BOUND, IO_BOUND][..threads].to_vec()
+}
+
+fn run(variant: Variant, p: Params) {
+    super::run_workers(
+        Shared::new(Gil::new(variant, p.threads)),
+        &programs(p.threads),
+    );
+}
+
+fn handoff(p: Params) {
+    run(CPYTHON, p);
+}
+
+fn no_force_switch(p: Params) {
+    run(
+        Variant {
+            force_switching: false,
+            ..CPYTHON
+        },
+        p,
+    ); // BUG: no switch_cond wait
+}
+
+const PROPERTIES: &[Property] = &[AT_MOST_ONE, FORCED_SWITCH, NO_DEADLOCK];
+
+/// Expected verdicts, spurious wakeups off: property, checkers, 2 workers, 3 workers.
+#[rustfmt::skip]
+const HANDOFF_EXPECT: &[Expect] = &[
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+];
+
+/// With spurious wakeups on.
+#[rustfmt::skip]
+const HANDOFF_EXPECT_SPURIOUS: &[Expect] = &[
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    // PCT first finds it at execution 1,020 (--iterations 2000); random not within 20,000.
+    Expect { property: REQUESTER_FIRST, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+];
+
+/// Without FORCE_SWITCHING, spurious wakeups off or on.
+#[rustfmt::skip]
+const NO_FORCE_SWITCH_EXPECT: &[Expect] = &[
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::SAMPLING, default: FOUND, deep: FOUND },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+];
+
+const SOURCES: &[&str] = &[
+    "Python/ceval_gil.c#take_gil",
+    "Python/ceval_gil.c#drop_gil",
+    "Python/ceval.c#_Py_HandlePending",
+    "Python/pystate.c#_PyThreadState_Detach (Py_BEGIN_ALLOW_THREADS)",
+    "Include/internal/pycore_gil.h#_gil_runtime_state",
+];
+
+const ABSTRACTS: &str = "One interpreter; the eval breaker holds only the drop-request bit; holds_gil is ghost state; \
+     time is only the explored timeouts of take_gil's timed wait; no finalization.";
+
+pub const HANDOFF: Model = Model {
+    id: "gil-handoff",
+    title: "The GIL handoff of CPython 3.2+",
+    question: "Does take_gil/drop_gil with drop requests and forced switching give mutual exclusion, finish every thread, and hand the GIL to the thread that asked for it?",
+    claims: &[
+        SeedClaim {
+            id: "G1",
+            stance: Stance::Confirms,
+            why: "at most one thread holds the GIL and runs bytecode",
+        },
+        SeedClaim {
+            id: "G3",
+            stance: Stance::Confirms,
+            why: "the I/O-bound thread releases the GIL around its blocking call",
+        },
+        SeedClaim {
+            id: "G4",
+            stance: Stance::Qualifies,
+            why: "since 3.2 there is a queue of one: a thread that asked for the GIL gets it before the dropper, barring spurious wakeups",
+        },
+    ],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES,
+    expect: HANDOFF_EXPECT,
+    expect_spurious: HANDOFF_EXPECT_SPURIOUS,
+    loom_bound: super::LOOM_BOUND,
+    scenarios: &[],
+    twin: Some("gil-handoff-no-force-switch"),
+    body: handoff,
+};
+
+pub const NO_FORCE_SWITCH: Model = Model {
+    id: "gil-handoff-no-force-switch",
+    title: "The GIL handoff without FORCE_SWITCHING",
+    question: "Without the switch_cond wait, can a thread asked to drop the GIL take it straight back before the thread that asked?",
+    claims: &[SeedClaim {
+        id: "G4",
+        stance: Stance::Confirms,
+        why: "without the handshake the dropper wins the race again and again (the phone booth with no queue)",
+    }],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES,
+    expect: NO_FORCE_SWITCH_EXPECT,
+    expect_spurious: NO_FORCE_SWITCH_EXPECT,
+    loom_bound: super::LOOM_BOUND,
+    scenarios: &[],
+    twin: Some("gil-handoff"),
+    body: no_force_switch,
+};
