@@ -2,6 +2,7 @@
 //! CPython function each comes from, its body written against `gilspec::rt`, and its
 //! expected verdicts as data (see `refcount/plain.rs` for the shape).
 
+pub mod bytecode;
 pub mod condvar;
 pub mod gil;
 pub mod refcount;
@@ -27,6 +28,12 @@ pub const ALL: &[&Model] = &[
     &gil::lost_wakeup::UNTIMED,
     &gil::exit_request::UNFIXED,
     &gil::exit_request::FIXED,
+    &gil::old_ticks::MODEL,
+    &gil::extension_lock::HOLDING,
+    &gil::extension_lock::RELEASED,
+    &bytecode::EVERY_OP,
+    &bytecode::PY310,
+    &bytecode::CALL,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {

@@ -376,14 +376,18 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
             return Ok(Violation {
                 property: builtin::PROGRESS.to_owned(),
                 message: format!(
-                    "no progress: every thread waits, and {} waits with a timeout: it would wake, find nothing changed and wait again, forever",
+                    "no progress: every thread waits ({}); {} would time out, find nothing changed and wait again, forever",
+                    crate::exec::who_waits(exec),
                     sleepers.join(", ")
                 ),
             });
         }
         return Ok(Violation {
             property: builtin::NO_DEADLOCK.to_owned(),
-            message: first_line(&text),
+            message: format!(
+                "deadlock: no thread can run ({})",
+                crate::exec::who_waits(exec)
+            ),
         });
     }
     if text.contains("Causality violation") {

@@ -71,7 +71,8 @@ pub(crate) struct ExecState {
     /// Threads started and not yet finished (main included), and those of them inside a
     /// join or a condition-variable wait.
     pub live: BTreeSet<String>,
-    pub blocked: BTreeSet<String>,
+    /// What each blocked thread waits for ("joins B", "waits on gil.cond").
+    pub blocked: BTreeMap<String, String>,
 }
 
 /// Which eligible waits end in an explored event instead of blocking.
@@ -291,28 +292,44 @@ pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 /// The calling thread is about to sleep in a timed wait; `wake` ends the sleep. Returns
 /// false if its deadline passes at once instead: every other live thread already waits,
 /// so nothing else could happen before it.
-pub(crate) fn sleep_timed(wake: Waker) -> bool {
+pub(crate) fn sleep_timed(wake: Waker, what: &str) -> bool {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
-    if s.live.iter().all(|t| *t == thread || s.blocked.contains(t)) {
+    if s.live
+        .iter()
+        .all(|t| *t == thread || s.blocked.contains_key(t))
+    {
         return false;
     }
     s.sleepers.push((thread.clone(), wake));
-    s.blocked.insert(thread);
+    s.blocked.insert(thread, format!("{what} with a timeout"));
     true
 }
 
-/// The calling thread starts (`true`) or stops waiting in a join or a condvar wait.
-pub(crate) fn set_blocked(blocked: bool) {
+/// The calling thread starts waiting in a join or a condvar wait (`Some(what)`), or stops.
+pub(crate) fn set_blocked(what: Option<String>) {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
-    if blocked {
-        s.blocked.insert(thread);
-    } else {
-        s.blocked.remove(&thread);
-    }
+    match what {
+        Some(what) => s.blocked.insert(thread, what),
+        None => s.blocked.remove(&thread),
+    };
+}
+
+/// Who waits for what, for a deadlock report: threads the runtime saw block in a join or a
+/// wait, and the other unfinished ones, which can only be waiting for a mutex.
+pub(crate) fn who_waits(exec: &Exec) -> String {
+    let s = exec.state();
+    s.live
+        .iter()
+        .map(|t| match s.blocked.get(t) {
+            Some(what) => format!("{t} {what}"),
+            None => format!("{t} waits for a mutex"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A thread starts (`true`, named) or finishes (`false`, the calling one).

@@ -32,6 +32,11 @@ Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 struct Usage(String);
 
 fn main() -> ExitCode {
+    // Piped into `head`, end quietly like any Unix tool instead of panicking on EPIPE.
+    // SAFETY: restoring the default disposition of a signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     check::silence_checker_stderr();
     match run(&args) {

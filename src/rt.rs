@@ -94,13 +94,13 @@ impl JoinHandle {
     /// Wait for the thread to finish. A panic in it (a violated property) carries on here.
     pub fn join(self) {
         exec::time_passes();
-        exec::set_blocked(true);
+        exec::set_blocked(Some(format!("joins {}", self.name)));
         let result = match self.inner {
             JoinInner::Loom(h) => h.join(),
             JoinInner::Shuttle(h) => h.join(),
             JoinInner::Std(h) => h.join(),
         };
-        exec::set_blocked(false);
+        exec::set_blocked(None);
         if let Err(payload) = result {
             std::panic::resume_unwind(payload);
         }
@@ -525,9 +525,9 @@ impl Condvar {
             return self.wait_or_event(action, guard, Some("spurious wakeup")).0;
         }
         exec::time_passes();
-        exec::set_blocked(true);
+        exec::set_blocked(Some(format!("waits on {}", self.name)));
         let guard = self.wait_or_event(action, guard, None).0;
-        exec::set_blocked(false);
+        exec::set_blocked(None);
         guard
     }
 
@@ -556,7 +556,10 @@ impl Condvar {
             return (self.wait_or_event(action, guard, Some("timed out")).0, true);
         }
         let inner = self.inner.clone();
-        if !exec::sleep_timed(Arc::new(move || inner.notify_all())) {
+        if !exec::sleep_timed(
+            Arc::new(move || inner.notify_all()),
+            &format!("waits on {}", self.name),
+        ) {
             return (self.wait_or_event(action, guard, Some("timed out")).0, true);
         }
         self.wait_or_event(action, guard, None)

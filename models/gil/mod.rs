@@ -22,8 +22,10 @@ use crate::models::WORKERS;
 use crate::rt::{self, Atomic, Condvar, Ghost, Mutex, Ordering::Relaxed, Var};
 
 pub mod exit_request;
+pub mod extension_lock;
 pub mod handoff;
 pub mod lost_wakeup;
+pub mod old_ticks;
 
 /// Which of CPython's steps a model keeps; each `false` is a bug some model shows.
 #[derive(Clone, Copy, Debug)]
