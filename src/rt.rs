@@ -54,6 +54,8 @@ fn exit_thread() {
 /// Start a model thread named `name` (the name appears in every trace step it takes).
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
     exec::set_live(name, true);
+    // Recorded first: the new thread may take steps before `spawn` returns.
+    exec::record(&format!("spawn {name}"), vec![], None);
     let inner = match backend() {
         Backend::Loom => JoinInner::Loom(
             loom::thread::Builder::new()
@@ -83,7 +85,6 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
             )
         }
     };
-    exec::record(&format!("spawn {name}"), vec![], None);
     JoinHandle {
         name: name.to_owned(),
         inner,
