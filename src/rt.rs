@@ -54,8 +54,13 @@ fn exit_thread() {
 /// Start a model thread named `name` (the name appears in every trace step it takes).
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
     exec::set_live(name, true);
-    // Recorded first: the new thread may take steps before `spawn` returns.
-    exec::record(&format!("spawn {name}"), vec![], None);
+    // Real threads may take steps before `spawn` returns: record the spawn first. Under
+    // the checkers the child runs only at a later scheduling point, and recording after
+    // the spawn keeps a script's steps in line with the checker's scheduling points.
+    let spawn_step = format!("spawn {name}");
+    if backend() == Backend::Std {
+        exec::record(&spawn_step, vec![], None);
+    }
     let inner = match backend() {
         Backend::Loom => JoinInner::Loom(
             loom::thread::Builder::new()
@@ -85,6 +90,9 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
             )
         }
     };
+    if !matches!(inner, JoinInner::Std(_)) {
+        exec::record(&spawn_step, vec![], None);
+    }
     JoinHandle {
         name: name.to_owned(),
         inner,
