@@ -39,6 +39,8 @@ pub struct Limits {
     pub minimize: bool,
     /// Condition variables may wake spuriously.
     pub spurious: bool,
+    /// Timed waits may time out (off: they wait like untimed ones, as loom and shuttle do).
+    pub timeouts: bool,
     /// At most this many spurious wakeups per execution.
     pub wait_events: usize,
     /// An execution longer than this many trace steps is a livelock.
@@ -68,6 +70,7 @@ impl Default for Limits {
             pct_depth: 3,
             minimize: true,
             spurious: false,
+            timeouts: true,
             wait_events: 2,
             max_steps: 500,
         }
@@ -454,6 +457,7 @@ fn finish(
 fn wait_config(limits: &Limits, events: WaitEvents) -> WaitConfig {
     WaitConfig {
         spurious: limits.spurious,
+        timeouts: limits.timeouts,
         budget: limits.wait_events,
         events,
         max_steps: limits.max_steps,

@@ -92,6 +92,9 @@ pub enum WaitEvents {
 pub struct WaitConfig {
     /// Untimed waits may wake spuriously.
     pub spurious: bool,
+    /// Timed waits may time out. Off, a timed wait is a plain wait, as under loom and
+    /// shuttle themselves.
+    pub timeouts: bool,
     /// At most this many early timeouts and spurious wakeups in one execution.
     pub budget: usize,
     pub events: WaitEvents,
@@ -103,6 +106,7 @@ impl Default for WaitConfig {
     fn default() -> WaitConfig {
         WaitConfig {
             spurious: false,
+            timeouts: true,
             budget: 0,
             events: WaitEvents::Fixed(BTreeSet::new()),
             max_steps: 500,
@@ -266,7 +270,7 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
 /// event (`timed`: an early timeout; otherwise a spurious wakeup) instead of blocking?
 pub(crate) fn wait_event(timed: bool) -> bool {
     let exec = current();
-    if !timed && !exec.waits.spurious {
+    if (timed && !exec.waits.timeouts) || (!timed && !exec.waits.spurious) {
         return false;
     }
     let mut s = exec.state();
@@ -294,6 +298,12 @@ pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 /// so nothing else could happen before it.
 pub(crate) fn sleep_timed(wake: Waker, what: &str) -> bool {
     let exec = current();
+    if !exec.waits.timeouts {
+        // No deadlines: sleep like any waiter, and let nothing wake it but a signal.
+        let thread = crate::rt::thread_name();
+        exec.state().blocked.insert(thread, what.to_owned());
+        return true;
+    }
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
     if s.live

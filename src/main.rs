@@ -14,7 +14,8 @@ usage:
   gilspec                         check every model under every checker (= gilspec check)
   gilspec list                    the models, their questions and expected verdicts
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
-                [--iterations N] [--seed N] [--pct-depth N] [--deep] [--json]
+                [--iterations N] [--seed N] [--pct-depth N] [--spurious on|off]
+                [--timeouts on|off] [--deep] [--json]
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
                 [--format text|markdown|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|json]
@@ -156,6 +157,18 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                     other => {
                         return Err(Usage(format!(
                             "--steps takes all or grouped, not {}",
+                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+                        )));
+                    }
+                }
+            }
+            "--timeouts" => {
+                o.limits.timeouts = match it.next().map(String::as_str) {
+                    Some("on") => true,
+                    Some("off") => false,
+                    other => {
+                        return Err(Usage(format!(
+                            "--timeouts takes on or off, not {}",
                             other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
                         )));
                     }

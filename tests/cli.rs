@@ -163,3 +163,39 @@ fn quoted_traces_are_not_stale() {
         }
     }
 }
+
+/// With timeouts off, timed waits behave as loom's and shuttle's own: a waiter on a lock
+/// that is never released deadlocks instead of livelocking.
+#[test]
+fn timeouts_can_be_switched_off() {
+    let (_, out, err) = gilspec(&[
+        "check",
+        "timed-wait-never-released",
+        "--checker",
+        "loom",
+        "--timeouts",
+        "off",
+        "--spurious",
+        "off",
+        "--json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+    let row = &rows[0];
+    assert_eq!(row["timeouts"], false);
+    assert_eq!(row["verdict"], "violated", "{row}");
+    assert!(
+        row["message"].as_str().unwrap().contains("deadlock"),
+        "{row}"
+    );
+    let (code, out, _) = gilspec(&[
+        "check",
+        "timed-wait-never-released",
+        "--checker",
+        "loom",
+        "--spurious",
+        "off",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"verdict\": \"livelock\""), "{out}");
+}
