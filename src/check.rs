@@ -572,6 +572,29 @@ fn shuttle_config(max_steps: usize) -> shuttle::Config {
     config
 }
 
+/// Run `body`'s executions under `scheduler` until it stops or an execution fails.
+fn shuttle_runner<S: Scheduler + 'static>(
+    exec: &Arc<Exec>,
+    body: &Body,
+    limits: &Limits,
+    scheduler: S,
+) -> Result<(), Box<dyn Any + Send>> {
+    let f = execution(exec, body);
+    set_quiet(true);
+    let result = {
+        let _silence = StderrSilencer::new();
+        exec.enter(|| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                // Our own step budget (a livelock) should stop a runaway execution first.
+                shuttle::Runner::new(scheduler, shuttle_config(50 * limits.max_steps.max(50)))
+                    .run(f);
+            }))
+        })
+    };
+    set_quiet(false);
+    result
+}
+
 /// Run `body` under a shuttle scheduler, stopping at the first violation of `property`.
 pub fn run_shuttle<S: Scheduler + 'static>(
     body: &Body,
@@ -588,18 +611,7 @@ pub fn run_shuttle<S: Scheduler + 'static>(
     );
     let recording = Recording::new(scheduler);
     let schedule = recording.schedule();
-    let f = execution(&exec, body);
-    set_quiet(true);
-    let result = {
-        let _silence = StderrSilencer::new();
-        exec.enter(|| {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                shuttle::Runner::new(recording, shuttle_config(50 * limits.max_steps.max(50)))
-                    .run(f);
-            }))
-        })
-    };
-    set_quiet(false);
+    let result = shuttle_runner(&exec, body, limits, recording);
     finish(&exec, result, |events| Schedule::Shuttle {
         tasks: schedule.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         events,
@@ -687,18 +699,7 @@ pub fn run_script(
     );
     let scripted = Scripted::new(threads.to_vec());
     let deviation = scripted.deviation();
-    let f = execution(&exec, body);
-    set_quiet(true);
-    let result = {
-        let _silence = StderrSilencer::new();
-        exec.enter(|| {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                shuttle::Runner::new(scripted, shuttle_config(50 * limits.max_steps.max(50)))
-                    .run(f);
-            }))
-        })
-    };
-    set_quiet(false);
+    let result = shuttle_runner(&exec, body, limits, scripted);
     let mut run = finish(&exec, result, |events| Schedule::Script {
         threads: threads.to_vec(),
         events,

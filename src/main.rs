@@ -91,6 +91,18 @@ where
     Ok(n)
 }
 
+/// The value of a two-way option such as `--spurious on|off`.
+fn choice(flag: &str, value: Option<&String>, yes: &str, no: &str) -> Result<bool, Usage> {
+    match value.map(String::as_str) {
+        Some(v) if v == yes => Ok(true),
+        Some(v) if v == no => Ok(false),
+        other => Err(Usage(format!(
+            "{flag} takes {yes} or {no}, not {}",
+            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+        ))),
+    }
+}
+
 fn parse(args: &[String]) -> Result<Options, Usage> {
     let mut o = Options::default();
     if args.iter().any(|a| a == "--deep") {
@@ -150,42 +162,9 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
             "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
             "--json" => o.json = true,
-            "--steps" => {
-                o.all_steps = match it.next().map(String::as_str) {
-                    Some("all") => true,
-                    Some("grouped") => false,
-                    other => {
-                        return Err(Usage(format!(
-                            "--steps takes all or grouped, not {}",
-                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
-                        )));
-                    }
-                }
-            }
-            "--timeouts" => {
-                o.limits.timeouts = match it.next().map(String::as_str) {
-                    Some("on") => true,
-                    Some("off") => false,
-                    other => {
-                        return Err(Usage(format!(
-                            "--timeouts takes on or off, not {}",
-                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
-                        )));
-                    }
-                }
-            }
-            "--spurious" => {
-                o.spurious = Some(match it.next().map(String::as_str) {
-                    Some("on") => true,
-                    Some("off") => false,
-                    other => {
-                        return Err(Usage(format!(
-                            "--spurious takes on or off, not {}",
-                            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
-                        )));
-                    }
-                })
-            }
+            "--timeouts" => o.limits.timeouts = choice(a, it.next(), "on", "off")?,
+            "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
+            "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,
             "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
             s if s.starts_with('-') => {

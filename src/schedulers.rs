@@ -25,6 +25,11 @@ fn default_choice(runnable: &[&Task], current: Option<TaskId>, yielding: bool) -
     }
 }
 
+/// A scheduler that runs one execution: the first call starts it, the next ends the run.
+fn once(started: &mut bool) -> Option<Schedule> {
+    (!std::mem::replace(started, true)).then(|| Schedule::new(0))
+}
+
 /// The name a task has in traces (see `rt::thread_name`).
 fn trace_name(task: &Task) -> String {
     match task.name().as_deref() {
@@ -94,11 +99,7 @@ impl Replaying {
 
 impl Scheduler for Replaying {
     fn new_execution(&mut self) -> Option<Schedule> {
-        if self.started {
-            return None;
-        }
-        self.started = true;
-        Some(Schedule::new(0))
+        once(&mut self.started)
     }
 
     fn next_task(
@@ -188,11 +189,7 @@ impl Drop for Scripted {
 
 impl Scheduler for Scripted {
     fn new_execution(&mut self) -> Option<Schedule> {
-        if self.started {
-            return None;
-        }
-        self.started = true;
-        Some(Schedule::new(0))
+        once(&mut self.started)
     }
 
     fn next_task(
