@@ -73,6 +73,9 @@ pub(crate) struct ExecState {
     pub live: BTreeSet<String>,
     /// What each blocked thread waits for ("joins B", "waits on gil.cond").
     pub blocked: BTreeMap<String, String>,
+    /// Which thread holds each mutex, and which mutex each thread is trying to take.
+    pub lock_holders: BTreeMap<String, String>,
+    pub lock_wanted: BTreeMap<String, String>,
 }
 
 /// Which eligible waits end in an explored event instead of blocking.
@@ -328,15 +331,59 @@ pub(crate) fn set_blocked(what: Option<String>) {
     };
 }
 
-/// Who waits for what, for a deadlock report: threads the runtime saw block in a join or a
-/// wait, and the other unfinished ones, which can only be waiting for a mutex.
+/// Ghost bookkeeping of mutexes, for deadlock reports: the calling thread wants `mutex`
+/// (`Want`), has taken it (`Take`), or has let it go (`Release`).
+pub(crate) enum LockEvent {
+    Want,
+    Take,
+    Release,
+}
+
+pub(crate) fn lock_event(mutex: &str, event: LockEvent) {
+    let Some(exec) = try_current() else { return };
+    let thread = crate::rt::thread_name();
+    let mut s = exec.state();
+    match event {
+        LockEvent::Want => {
+            s.lock_wanted.insert(thread, mutex.to_owned());
+        }
+        LockEvent::Take => {
+            s.lock_wanted.remove(&thread);
+            s.lock_holders.insert(mutex.to_owned(), thread);
+        }
+        LockEvent::Release => {
+            s.lock_holders.remove(mutex);
+        }
+    }
+}
+
+/// Who waits for what, for a deadlock report: the mutexes each unfinished thread holds,
+/// and the join, wait or mutex it is stuck in.
 pub(crate) fn who_waits(exec: &Exec) -> String {
     let s = exec.state();
     s.live
         .iter()
-        .map(|t| match s.blocked.get(t) {
-            Some(what) => format!("{t} {what}"),
-            None => format!("{t} waits for a mutex"),
+        .map(|t| {
+            let held: Vec<&str> = s
+                .lock_holders
+                .iter()
+                .filter(|(_, h)| *h == t)
+                .map(|(m, _)| m.as_str())
+                .collect();
+            let holds = if held.is_empty() {
+                String::new()
+            } else {
+                format!(" holds {} and", held.join(", "))
+            };
+            let waits = match (s.blocked.get(t), s.lock_wanted.get(t)) {
+                (Some(what), _) => what.clone(),
+                (None, Some(m)) => match s.lock_holders.get(m) {
+                    Some(h) => format!("waits for {m} (held by {h})"),
+                    None => format!("waits for {m}"),
+                },
+                (None, None) => "waits".to_owned(),
+            };
+            format!("{t}{holds} {waits}")
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -443,6 +443,13 @@ impl<T> Mutex<T> {
     }
 
     fn acquire(&self) -> GuardInner<'_, T> {
+        exec::lock_event(&self.name, exec::LockEvent::Want);
+        let inner = self.acquire_inner();
+        exec::lock_event(&self.name, exec::LockEvent::Take);
+        inner
+    }
+
+    fn acquire_inner(&self) -> GuardInner<'_, T> {
         match &self.inner {
             MutexInner::Loom(m) => GuardInner::Loom(m.lock().unwrap_or_else(|e| e.into_inner())),
             MutexInner::Shuttle(m) => {
@@ -484,6 +491,7 @@ impl<T> Drop for MutexGuard<'_, T> {
                 vec![],
                 Some(format!("releases {}", self.mutex.name)),
             );
+            exec::lock_event(&self.mutex.name, exec::LockEvent::Release);
         }
     }
 }
@@ -590,6 +598,7 @@ impl Condvar {
             Some(format!("waits on {}, releasing {}", self.name, mutex.name)),
         );
         let inner = guard.inner.take().expect("guard is held");
+        exec::lock_event(&mutex.name, exec::LockEvent::Release);
         let inner = match event {
             Some(_) => {
                 // No notification: let go of the mutex, then contend for it like anyone.
@@ -609,6 +618,9 @@ impl Condvar {
                 _ => unreachable!("a run uses one backend"),
             },
         };
+        if event.is_none() {
+            exec::lock_event(&mutex.name, exec::LockEvent::Take);
+        }
         let time_passed = event.is_none() && exec::woke_timed();
         let outcome = event.unwrap_or(if time_passed { "timed out" } else { "woken" });
         exec::record(
