@@ -5,6 +5,8 @@
 pub mod bytecode;
 pub mod condvar;
 pub mod gil;
+pub mod multiprocessing;
+pub mod objlock;
 pub mod refcount;
 
 /// Worker threads' names, in spawn order (main is "main").
@@ -19,6 +21,10 @@ pub const ALL: &[&Model] = &[
     &refcount::atomic::MODEL,
     &refcount::atomic_split_test::MODEL,
     &refcount::object_mutex::MODEL,
+    &refcount::relaxed::RELAXED,
+    &refcount::relaxed::FENCED,
+    &refcount::immortal::IMMORTAL_MODEL,
+    &refcount::immortal::MORTAL_MODEL,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,
@@ -34,6 +40,12 @@ pub const ALL: &[&Model] = &[
     &bytecode::EVERY_OP,
     &bytecode::PY310,
     &bytecode::CALL,
+    &objlock::ABBA,
+    &objlock::ORDERED,
+    &multiprocessing::MP_VALUE,
+    &multiprocessing::MP_VALUE_GET_LOCK,
+    &multiprocessing::MP_MANAGER_DICT,
+    &multiprocessing::MP_MANAGER_DICT_LOCK,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {

@@ -394,9 +394,18 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
         });
     }
     if text.contains("Causality violation") {
+        let thread = exec
+            .trace()
+            .events
+            .last()
+            .map(|e| e.thread.clone())
+            .unwrap_or_default();
         return Ok(Violation {
             property: builtin::NO_DATA_RACE.to_owned(),
-            message: first_line(&text),
+            message: format!(
+                "data race: {thread}'s next access to a non-atomic field is not ordered after another thread's access to it (loom: {})",
+                first_line(&text)
+            ),
         });
     }
     if text.contains("exceeded max_steps") || text.contains("maximum number of branches") {

@@ -148,6 +148,21 @@ fn quoted_traces_are_not_stale() {
             ][..],
             &["docs/refcount.md"][..],
         ),
+        (
+            &["trace", "objlock-abba"][..],
+            &["docs/alternatives.md"][..],
+        ),
+        (
+            &[
+                "trace",
+                "refcount-atomic-relaxed",
+                "--property",
+                "no_data_race",
+                "--steps",
+                "all",
+            ][..],
+            &["docs/alternatives.md"][..],
+        ),
     ];
     for (args, files) in quotes {
         let (code, out, err) = gilspec(args);

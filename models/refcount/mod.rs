@@ -15,8 +15,10 @@
 pub mod atomic;
 pub mod atomic_split_test;
 pub mod gil;
+pub mod immortal;
 pub mod object_mutex;
 pub mod plain;
+pub mod relaxed;
 
 use crate::exec::builtin;
 use crate::heap::{self, Obj};
