@@ -188,8 +188,18 @@ fn record_rmw(action: &str, var: &str, read: i64, written: Option<i64>) {
     exec::record(action, accesses, None);
 }
 
+/// Use-after-free checks. Under the checkers, after the access: the scheduling point
+/// that precedes it may let another thread free the object first. On real threads,
+/// before it: the access and its bookkeeping are not one step there, and checking after
+/// could blame an access that really came before the free.
 fn touch(obj: Option<Obj>, action: &str) {
-    if let Some(o) = obj {
+    if let Some(o) = obj.filter(|_| backend() != Backend::Std) {
+        heap::touch(o, action);
+    }
+}
+
+fn touch_before(obj: Option<Obj>, action: &str) {
+    if let Some(o) = obj.filter(|_| backend() == Backend::Std) {
         heap::touch(o, action);
     }
 }
@@ -246,6 +256,7 @@ impl Var {
     }
 
     pub fn read(&self, action: &str) -> i64 {
+        touch_before(self.obj, action);
         let value = match &self.inner {
             // SAFETY: loom checks this access against every other one and panics on a race.
             VarInner::LoomRaceChecked(c) => c.with(|p| unsafe { *p }),
@@ -259,6 +270,7 @@ impl Var {
     }
 
     pub fn write(&self, action: &str, value: i64) {
+        touch_before(self.obj, action);
         match &self.inner {
             // SAFETY: as in `read`.
             VarInner::LoomRaceChecked(c) => c.with_mut(|p| unsafe { *p = value }),
@@ -320,6 +332,7 @@ impl Atomic {
     }
 
     pub fn load(&self, action: &str, order: Ordering) -> i64 {
+        touch_before(self.obj, action);
         let v = on_atomic!(self, a => a.load(order));
         record_read(action, &self.name, v);
         touch(self.obj, action);
@@ -327,6 +340,7 @@ impl Atomic {
     }
 
     pub fn store(&self, action: &str, value: i64, order: Ordering) {
+        touch_before(self.obj, action);
         on_atomic!(self, a => a.store(value, order));
         let before = exec::last_value(&self.name); // after the store, as in `Var::write`
         record_write(action, &self.name, before, value);
@@ -335,6 +349,7 @@ impl Atomic {
 
     /// Returns the previous value.
     pub fn fetch_add(&self, action: &str, delta: i64, order: Ordering) -> i64 {
+        touch_before(self.obj, action);
         let prev = on_atomic!(self, a => a.fetch_add(delta, order));
         record_rmw(action, &self.name, prev, Some(prev + delta));
         touch(self.obj, action);
@@ -343,6 +358,7 @@ impl Atomic {
 
     /// Returns the previous value.
     pub fn fetch_sub(&self, action: &str, delta: i64, order: Ordering) -> i64 {
+        touch_before(self.obj, action);
         let prev = on_atomic!(self, a => a.fetch_sub(delta, order));
         record_rmw(action, &self.name, prev, Some(prev - delta));
         touch(self.obj, action);
@@ -358,6 +374,7 @@ impl Atomic {
         success: Ordering,
         failure: Ordering,
     ) -> Result<i64, i64> {
+        touch_before(self.obj, action);
         let r = on_atomic!(self, a => a.compare_exchange(current, new, success, failure));
         match r {
             Ok(prev) => record_rmw(action, &self.name, prev, Some(new)),
@@ -432,6 +449,7 @@ impl<T> Mutex<T> {
 
     /// Block until the mutex is ours; the step is recorded once it is.
     pub fn lock(&self, action: &str) -> MutexGuard<'_, T> {
+        touch_before(self.obj, action);
         let guard = MutexGuard {
             mutex: self,
             inner: Some(self.acquire()),
