@@ -32,6 +32,7 @@ pub const ALL: &[&Model] = &[
     &gil::handoff::HANDOFF,
     &gil::handoff::NO_FORCE_SWITCH,
     &gil::lost_wakeup::UNTIMED,
+    &gil::lost_wakeup::TIMED,
     &gil::exit_request::UNFIXED,
     &gil::exit_request::FIXED,
     &gil::old_ticks::MODEL,

@@ -64,10 +64,8 @@ pub(crate) struct ExecState {
     pub max_eligible_waits: usize,
     /// Which of this execution's eligible waits ended in an event.
     pub fired: Vec<usize>,
-    /// Threads asleep in a timed wait, and how to wake each.
-    pub sleepers: Vec<(String, Waker)>,
-    /// Threads whose timed wait was ended by time passing, not by a signal.
-    pub deadline_passed: BTreeSet<String>,
+    /// Threads asleep in a timed wait.
+    pub sleepers: Vec<Arc<crate::rt::Sleep>>,
     /// Threads started and not yet finished (main included), and those of them inside a
     /// join or a condition-variable wait.
     pub live: BTreeSet<String>,
@@ -293,20 +291,11 @@ pub(crate) fn wait_event(timed: bool) -> bool {
     fire
 }
 
-/// Wakes a thread asleep in a timed wait (a `notify_all` on its condition variable).
-pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// The calling thread is about to sleep in a timed wait; `wake` ends the sleep. Returns
-/// false if its deadline passes at once instead: every other live thread already waits,
-/// so nothing else could happen before it.
-pub(crate) fn sleep_timed(wake: Waker, what: &str) -> bool {
+/// The calling thread is about to sleep in a timed wait. Returns false if its deadline
+/// passes at once instead: every other live thread already waits, so nothing else could
+/// happen before it.
+pub(crate) fn sleep_timed(sleep: Arc<crate::rt::Sleep>, what: &str) -> bool {
     let exec = current();
-    if !exec.waits.timeouts {
-        // No deadlines: sleep like any waiter, and let nothing wake it but a signal.
-        let thread = crate::rt::thread_name();
-        exec.state().blocked.insert(thread, what.to_owned());
-        return true;
-    }
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
     if s.live
@@ -315,7 +304,7 @@ pub(crate) fn sleep_timed(wake: Waker, what: &str) -> bool {
     {
         return false;
     }
-    s.sleepers.push((thread.clone(), wake));
+    s.sleepers.push(sleep);
     s.blocked.insert(thread, format!("{what} with a timeout"));
     true
 }
@@ -400,15 +389,13 @@ pub(crate) fn set_live(name: &str, live: bool) {
     }
 }
 
-/// The calling thread woke from its timed wait: did its deadline pass (rather than a signal
-/// arriving)?
-pub(crate) fn woke_timed() -> bool {
+/// The calling thread woke from its timed wait.
+pub(crate) fn woke_timed() {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
-    s.sleepers.retain(|(t, _)| *t != thread);
+    s.sleepers.retain(|sleep| sleep.thread != thread);
     s.blocked.remove(&thread);
-    s.deadline_passed.remove(&thread)
 }
 
 /// Time passes: the calling thread is about to block (a wait, a join) or to exit, so the
@@ -416,16 +403,9 @@ pub(crate) fn woke_timed() -> bool {
 /// the explored early timeouts cover deadlines that pass while others are busy.
 pub(crate) fn time_passes() {
     let Some(exec) = try_current() else { return };
-    let woken: Vec<(String, Waker)> = {
-        let mut s = exec.state();
-        let woken = std::mem::take(&mut s.sleepers);
-        for (t, _) in &woken {
-            s.deadline_passed.insert(t.clone());
-        }
-        woken
-    };
-    for (_, wake) in woken {
-        wake();
+    let asleep = std::mem::take(&mut exec.state().sleepers);
+    for sleep in asleep {
+        sleep.wake(true);
     }
 }
 
@@ -434,7 +414,7 @@ pub(crate) fn timed_sleepers(exec: &Exec) -> Vec<String> {
     exec.state()
         .sleepers
         .iter()
-        .map(|(t, _)| t.clone())
+        .map(|s| s.thread.clone())
         .collect()
 }
 

@@ -514,29 +514,90 @@ impl<T> Drop for MutexGuard<'_, T> {
     }
 }
 
+/// A thread asleep in a timed wait. It sleeps on a channel of its own rather than on the
+/// condition variable, so that neither a signal nor its deadline can be lost in the
+/// moment between its letting go of the mutex and its falling asleep.
+pub(crate) struct Sleep {
+    pub(crate) thread: String,
+    woken: std::sync::atomic::AtomicBool,
+    tx: SleepTx,
+}
+
+enum SleepTx {
+    Loom(loom::sync::mpsc::Sender<bool>),
+    Shuttle(shuttle::sync::mpsc::Sender<bool>),
+}
+
+enum SleepRx {
+    Loom(loom::sync::mpsc::Receiver<bool>),
+    Shuttle(shuttle::sync::mpsc::Receiver<bool>),
+}
+
+impl Sleep {
+    fn new() -> (Arc<Sleep>, SleepRx) {
+        let (tx, rx) = match backend() {
+            Backend::Loom => {
+                let (tx, rx) = loom::sync::mpsc::channel();
+                (SleepTx::Loom(tx), SleepRx::Loom(rx))
+            }
+            _ => {
+                let (tx, rx) = shuttle::sync::mpsc::channel();
+                (SleepTx::Shuttle(tx), SleepRx::Shuttle(rx))
+            }
+        };
+        let sleep = Sleep {
+            thread: thread_name(),
+            woken: std::sync::atomic::AtomicBool::new(false),
+            tx,
+        };
+        (Arc::new(sleep), rx)
+    }
+
+    /// Claim the sleeper for waking (only one waker may): false if already claimed.
+    fn claim(&self) -> bool {
+        !self.woken.swap(true, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Wake the sleeper, once: `deadline` says whether its time ran out (or a signal came).
+    /// Sending is a scheduling point: never call it holding a std lock.
+    pub(crate) fn wake(&self, deadline: bool) {
+        if self.claim() {
+            self.send(deadline);
+        }
+    }
+
+    fn send(&self, deadline: bool) {
+        match &self.tx {
+            SleepTx::Loom(tx) => tx.send(deadline).expect("the sleeper waits"),
+            SleepTx::Shuttle(tx) => tx.send(deadline).expect("the sleeper waits"),
+        }
+    }
+}
+
+impl SleepRx {
+    /// Sleep until woken; true if by the deadline.
+    fn sleep(self) -> bool {
+        match self {
+            SleepRx::Loom(rx) => rx.recv().expect("a waker"),
+            SleepRx::Shuttle(rx) => rx.recv().expect("a waker"),
+        }
+    }
+}
+
 /// A condition variable as POSIX defines it: `wait` may return without a notification
 /// (a spurious wakeup, when the run allows them: an explored event, since neither checker
 /// produces one) and `wait_timeout` may time out (see there).
 pub struct Condvar {
     name: String,
-    /// Shared with the wakers of its timed sleepers.
-    inner: Arc<CondvarInner>,
+    inner: CondvarInner,
+    /// Ghost: the threads asleep in a timed wait on this condition variable, oldest first.
+    sleepers: std::sync::Mutex<Vec<Arc<Sleep>>>,
 }
 
 enum CondvarInner {
     Loom(loom::sync::Condvar),
     Shuttle(shuttle::sync::Condvar),
     Std(std::sync::Condvar),
-}
-
-impl CondvarInner {
-    fn notify_all(&self) {
-        match self {
-            CondvarInner::Loom(c) => c.notify_all(),
-            CondvarInner::Shuttle(c) => c.notify_all(),
-            CondvarInner::Std(c) => c.notify_all(),
-        }
-    }
 }
 
 impl Condvar {
@@ -548,7 +609,8 @@ impl Condvar {
         };
         Condvar {
             name: name.to_owned(),
-            inner: Arc::new(inner),
+            inner,
+            sleepers: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -557,11 +619,11 @@ impl Condvar {
     pub fn wait<'a, T>(&self, action: &str, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let event = exec::wait_event(false);
         if event {
-            return self.wait_or_event(action, guard, Some("spurious wakeup")).0;
+            return self.wait_or_event(action, guard, Some("spurious wakeup"));
         }
         exec::time_passes();
         exec::set_blocked(Some(format!("waits on {}", self.name)));
-        let guard = self.wait_or_event(action, guard, None).0;
+        let guard = self.wait_or_event(action, guard, None);
         exec::set_blocked(None);
         guard
     }
@@ -576,7 +638,7 @@ impl Condvar {
         action: &str,
         mut guard: MutexGuard<'a, T>,
     ) -> (MutexGuard<'a, T>, bool) {
-        if let (CondvarInner::Std(c), Some(GuardInner::Std(_))) = (&*self.inner, &guard.inner) {
+        if let (CondvarInner::Std(c), Some(GuardInner::Std(_))) = (&self.inner, &guard.inner) {
             // Real threads, real time: a millisecond stands for CPython's 5 ms interval.
             let Some(GuardInner::Std(g)) = guard.inner.take() else {
                 unreachable!()
@@ -588,27 +650,49 @@ impl Condvar {
             return (guard, result.timed_out());
         }
         if exec::wait_event(true) {
-            return (self.wait_or_event(action, guard, Some("timed out")).0, true);
+            return (self.wait_or_event(action, guard, Some("timed out")), true);
         }
-        let inner = self.inner.clone();
-        if !exec::sleep_timed(
-            Arc::new(move || inner.notify_all()),
-            &format!("waits on {}", self.name),
-        ) {
-            return (self.wait_or_event(action, guard, Some("timed out")).0, true);
+        if !exec::current().waits.timeouts {
+            // No deadlines: a plain wait, as loom's and shuttle's own timed waits are.
+            return (self.wait(action, guard), false);
         }
-        self.wait_or_event(action, guard, None)
+        let (sleep, rx) = Sleep::new();
+        let what = format!("waits on {}", self.name);
+        if !exec::sleep_timed(sleep.clone(), &what) {
+            return (self.wait_or_event(action, guard, Some("timed out")), true);
+        }
+        self.sleepers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(sleep);
+        let mutex = guard.mutex;
+        exec::record(
+            action,
+            vec![],
+            Some(format!("{what} with a timeout, releasing {}", mutex.name)),
+        );
+        drop(guard.inner.take());
+        exec::lock_event(&mutex.name, exec::LockEvent::Release);
+        let timed_out = rx.sleep();
+        exec::woke_timed();
+        guard.inner = Some(mutex.acquire());
+        let outcome = if timed_out { "timed out" } else { "woken" };
+        exec::record(
+            &format!("{action}: {outcome}"),
+            vec![],
+            Some(format!("holds {}", mutex.name)),
+        );
+        (guard, timed_out)
     }
 
     /// Wait, unless `event` (an explored early timeout or spurious wakeup) says to let go
-    /// of the mutex and take it again without waiting. Returns the guard and whether the
-    /// wait ended because time passed.
+    /// of the mutex and take it again without waiting.
     fn wait_or_event<'a, T>(
         &self,
         action: &str,
         mut guard: MutexGuard<'a, T>,
         event: Option<&str>,
-    ) -> (MutexGuard<'a, T>, bool) {
+    ) -> MutexGuard<'a, T> {
         let mutex = guard.mutex;
         exec::record(
             action,
@@ -623,7 +707,7 @@ impl Condvar {
                 drop(inner);
                 mutex.acquire()
             }
-            None => match (&*self.inner, inner) {
+            None => match (&self.inner, inner) {
                 (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
                     GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
                 }
@@ -639,28 +723,55 @@ impl Condvar {
         if event.is_none() {
             exec::lock_event(&mutex.name, exec::LockEvent::Take);
         }
-        let time_passed = event.is_none() && exec::woke_timed();
-        let outcome = event.unwrap_or(if time_passed { "timed out" } else { "woken" });
+        let outcome = event.unwrap_or("woken");
         exec::record(
             &format!("{action}: {outcome}"),
             vec![],
             Some(format!("holds {}", mutex.name)),
         );
         guard.inner = Some(inner);
-        (guard, time_passed)
+        guard
+    }
+
+    /// Wake the timed sleepers on this condition variable with a signal: the oldest one
+    /// (`all`: every one). Returns whether any woke.
+    fn wake_sleepers(&self, all: bool) -> bool {
+        let claimed: Vec<Arc<Sleep>> = {
+            // Claim under the (ghost) lock, send after it: a send may switch threads.
+            let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+            let mut claimed = Vec::new();
+            while !sleepers.is_empty() && (all || claimed.is_empty()) {
+                let sleep = sleepers.remove(0);
+                if sleep.claim() {
+                    claimed.push(sleep);
+                }
+            }
+            claimed
+        };
+        for sleep in &claimed {
+            sleep.send(false);
+        }
+        !claimed.is_empty()
     }
 
     pub fn notify_one(&self, action: &str) {
-        match &*self.inner {
-            CondvarInner::Loom(c) => c.notify_one(),
-            CondvarInner::Shuttle(c) => c.notify_one(),
-            CondvarInner::Std(c) => c.notify_one(),
+        if !self.wake_sleepers(false) {
+            match &self.inner {
+                CondvarInner::Loom(c) => c.notify_one(),
+                CondvarInner::Shuttle(c) => c.notify_one(),
+                CondvarInner::Std(c) => c.notify_one(),
+            }
         }
         exec::record(action, vec![], Some(format!("signals {}", self.name)));
     }
 
     pub fn notify_all(&self, action: &str) {
-        self.inner.notify_all();
+        self.wake_sleepers(true);
+        match &self.inner {
+            CondvarInner::Loom(c) => c.notify_all(),
+            CondvarInner::Shuttle(c) => c.notify_all(),
+            CondvarInner::Std(c) => c.notify_all(),
+        }
         exec::record(action, vec![], Some(format!("broadcasts {}", self.name)));
     }
 }

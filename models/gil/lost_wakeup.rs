@@ -11,12 +11,14 @@
 //! timed (COND_TIMED_WAIT), so a missed signal would cost one interval at most
 //! (cpython-gil.md §1, invariant I3).
 //!
-//! Its twin is `gil-handoff`'s protocol, which clears and signals under `mutex` (and
-//! whose waits are timed). A twin that keeps the bug but waits with a timeout is left for
-//! later: with `locked` cleared outside `mutex`, loom lets the waiter read the stale 1 for
-//! ever (C11 only recommends that stores become visible), and shuttle can lose the
-//! runtime's "time passes" wakeup in the window before the waiter is registered on the
-//! condition variable, so neither checker can yet give that twin an honest verdict.
+//! Twin `gil-lost-wakeup-timed` keeps the bug but waits with a timeout, as CPython does.
+//! Under sequential consistency (shuttle) the waiter wakes at the deadline, sees `locked`
+//! = 0 and takes the GIL: every thread finishes. Under loom's C11 model it need not: the
+//! relaxed store of 0 outside `mutex` is ordered before nothing the waiter does, so the
+//! waiter may read the stale 1 at every wakeup (the trace marks each `stale read`), and
+//! loom reports a livelock. C11 only recommends that a store become visible "within a
+//! reasonable amount of time"; the timed wait's rescue rests on the hardware's cache
+//! coherence, not on the language's memory model.
 //!
 //! **Abstracts**: as `gil-handoff`; the workers only run bytecodes (no check points), so
 //! the GIL changes hands only when a thread finishes.
@@ -33,6 +35,16 @@ fn run(variant: Variant, p: Params) {
         Shared::new(Gil::new(variant, p.threads)),
         &vec![RUN; p.threads],
     );
+}
+
+fn timed(p: Params) {
+    run(
+        Variant {
+            drop_under_mutex: false,
+            ..CPYTHON
+        },
+        p,
+    ); // BUG: outside mutex, but a timed wait
 }
 
 fn untimed(p: Params) {
@@ -74,6 +86,30 @@ pub const UNTIMED: Model = Model {
     expect_spurious: UNTIMED_EXPECT,
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
-    twin: Some("gil-handoff"),
+    twin: Some("gil-lost-wakeup-timed"),
     body: untimed,
+};
+
+#[rustfmt::skip]
+const TIMED_EXPECT: &[Expect] = &[
+    // C11 lets the waiter read the stale `locked` = 1 for ever (see the header).
+    Expect { property: DEADLOCK, checkers: Checker::LOOM, default: LIVELOCK, deep: LIVELOCK },
+    Expect { property: DEADLOCK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+];
+
+pub const TIMED: Model = Model {
+    id: "gil-lost-wakeup-timed",
+    title: "The same lost signal, waited for with a timeout",
+    question: "With the same lost signal, does take_gil's timed wait still let every thread finish?",
+    claims: &[],
+    sources: SOURCES,
+    abstracts: "As gil-handoff; workers only run bytecodes.",
+    properties: PROPERTIES,
+    expect: TIMED_EXPECT,
+    expect_spurious: TIMED_EXPECT,
+    loom_bound: super::LOOM_BOUND,
+    scenarios: &[],
+    twin: Some("gil-lost-wakeup"),
+    body: timed,
 };
