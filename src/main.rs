@@ -17,8 +17,8 @@ usage:
                 [--iterations N] [--seed N] [--pct-depth N] [--spurious on|off]
                 [--timeouts on|off] [--deep] [--json]
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
-                [--format text|markdown|json] [--steps grouped|all]
-  gilspec replay MODEL REPLAY [--format text|markdown|json]
+                [--format text|markdown|mermaid|json] [--steps grouped|all]
+  gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
 
@@ -144,9 +144,9 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 let f = it
                     .next()
                     .ok_or_else(|| Usage("--format needs a value".into()))?;
-                if !["text", "markdown", "json"].contains(&f.as_str()) {
+                if !["text", "markdown", "mermaid", "json"].contains(&f.as_str()) {
                     return Err(Usage(format!(
-                        "unknown format {f:?}; choose one of: text, markdown, json"
+                        "unknown format {f:?}; choose one of: text, markdown, mermaid, json"
                     )));
                 }
                 o.format = Some(f.clone());
@@ -354,6 +354,7 @@ fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
             serde_json::to_string_pretty(&trace.to_json()).expect("json")
         ),
         "markdown" => print!("{header}\n\n{}", shown.to_markdown()),
+        "mermaid" => print!("{}", shown.to_mermaid()),
         _ => print!("{header}\n\n{}", shown.to_text()),
     }
 }

@@ -267,6 +267,74 @@ impl Trace {
         Value::Array(self.events.iter().map(Event::to_json).collect())
     }
 
+    /// A Mermaid sequence diagram (it renders on GitHub): one lifeline per thread and one
+    /// per shared value, an arrow per read and write, a note for steps without one.
+    pub fn to_mermaid(&self) -> String {
+        let id = |name: &str| -> String {
+            name.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        };
+        let text = |s: &str| s.replace([';', '#'], ",");
+        let mut out = String::from("sequenceDiagram\n");
+        let mut threads: Vec<&str> = Vec::new();
+        let mut vars: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if !threads.contains(&e.thread.as_str()) {
+                threads.push(&e.thread);
+            }
+            for a in &e.accesses {
+                let (Access::Read { var, .. } | Access::Write { var, .. }) = a;
+                if !vars.contains(&var.as_str()) {
+                    vars.push(var);
+                }
+            }
+        }
+        for t in &threads {
+            let _ = writeln!(out, "    participant {} as {t}", id(t));
+        }
+        for v in &vars {
+            let _ = writeln!(out, "    participant v_{} as {v}", id(v));
+        }
+        for e in &self.events {
+            let t = id(&e.thread);
+            let action = text(&e.action);
+            if e.accesses.is_empty() {
+                let note = e
+                    .note
+                    .as_deref()
+                    .map(|n| format!(": {}", text(n)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    Note over {t}: {}. {action}{note}", e.step);
+            }
+            if let (false, Some(note)) = (e.accesses.is_empty(), &e.note) {
+                let _ = writeln!(out, "    Note over {t}: {}. {}", e.step, text(note));
+            }
+            for a in &e.accesses {
+                match a {
+                    Access::Read { var, value } => {
+                        let _ = writeln!(
+                            out,
+                            "    v_{}-->>{t}: {}. {action}: {value}",
+                            id(var),
+                            e.step
+                        );
+                    }
+                    Access::Write { var, before, after } => {
+                        let from = before.map(|b| format!("{b} → ")).unwrap_or_default();
+                        let _ = writeln!(
+                            out,
+                            "    {t}->>v_{}: {}. {action}: {from}{after}",
+                            id(var),
+                            e.step
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn column_width(&self, width: impl Fn(&Event) -> usize, header: &str) -> usize {
         self.events
             .iter()

@@ -214,3 +214,25 @@ fn timeouts_can_be_switched_off() {
     assert_eq!(code, 0);
     assert!(out.contains("\"verdict\": \"livelock\""), "{out}");
 }
+
+#[test]
+fn traces_come_in_every_format() {
+    let base = ["trace", "objlock-abba", "--format"];
+    let (code, out, err) = gilspec(&[&base[..], &["mermaid"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("sequenceDiagram\n"), "{out}");
+    assert!(
+        out.contains("participant A as A") && out.contains("Note over"),
+        "{out}"
+    );
+    let (code, out, _) = gilspec(&[&base[..], &["markdown"]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("| step | thread | action | shared values |"),
+        "{out}"
+    );
+    let (code, out, _) = gilspec(&[&base[..], &["json"]].concat());
+    assert_eq!(code, 0);
+    let steps: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
+}
