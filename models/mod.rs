@@ -4,6 +4,7 @@
 
 pub mod bytecode;
 pub mod condvar;
+pub mod critical_section;
 pub mod gil;
 pub mod multiprocessing;
 pub mod objlock;
@@ -43,6 +44,7 @@ pub const ALL: &[&Model] = &[
     &bytecode::CALL,
     &objlock::ABBA,
     &objlock::ORDERED,
+    &critical_section::MODEL,
     &multiprocessing::MP_VALUE,
     &multiprocessing::MP_VALUE_GET_LOCK,
     &multiprocessing::MP_MANAGER_DICT,

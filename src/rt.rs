@@ -460,6 +460,24 @@ impl<T> Mutex<T> {
         guard
     }
 
+    /// Take the mutex if it is free; `None` (and no step) if another thread holds it.
+    pub fn try_lock(&self, action: &str) -> Option<MutexGuard<'_, T>> {
+        touch_before(self.obj, action);
+        let inner = match &self.inner {
+            MutexInner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
+            MutexInner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
+            MutexInner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
+        }?;
+        exec::lock_event(&self.name, exec::LockEvent::Take);
+        exec::record(action, vec![], Some(format!("holds {}", self.name)));
+        touch(self.obj, action);
+        Some(MutexGuard {
+            mutex: self,
+            inner: Some(inner),
+            function: action.split(':').next().unwrap_or(action).to_owned(),
+        })
+    }
+
     fn acquire(&self) -> GuardInner<'_, T> {
         exec::lock_event(&self.name, exec::LockEvent::Want);
         let inner = self.acquire_inner();

@@ -144,6 +144,13 @@ fn summarise(run: &[Event], function: &str) -> Event {
         }
     }
     accesses.retain(|a| !matches!(a, Access::Write { before: Some(b), after, .. } if b == after));
+    if accesses.is_empty() && notes.is_empty() {
+        // A run that only read: what it read is the story.
+        accesses = run
+            .iter()
+            .flat_map(|e| e.accesses.iter().cloned())
+            .collect();
+    }
     // A wait that ended is not news: keep only the last one, if the run ends waiting.
     let last_wait = notes.iter().rposition(|n| n.starts_with("waits on"));
     let ends_waiting = run
