@@ -2,6 +2,7 @@
 //! CPython function each comes from, its body written against `gilspec::rt`, and its
 //! expected verdicts as data (see `refcount/plain.rs` for the shape).
 
+pub mod brc;
 pub mod bytecode;
 pub mod condvar;
 pub mod critical_section;
@@ -26,6 +27,9 @@ pub const ALL: &[&Model] = &[
     &refcount::relaxed::FENCED,
     &refcount::immortal::IMMORTAL_MODEL,
     &refcount::immortal::MORTAL_MODEL,
+    &brc::BRC,
+    &brc::BRC_NO_QUEUE,
+    &brc::BRC_STORE_AFTER_MERGED,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,

@@ -11,15 +11,16 @@ use crate::exec::{self, builtin};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Obj(usize);
 
-#[derive(Debug)]
 struct Object {
     name: String,
     freed: bool,
+    /// What freeing does to each field (see `on_free`).
+    on_free: Vec<std::sync::Arc<dyn Fn() + Send + Sync>>,
     /// References the model's threads really hold (ghost state).
     true_refs: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Heap {
     objects: Vec<Object>,
 }
@@ -55,12 +56,23 @@ pub fn alloc(name: &str, refs: i64) -> Obj {
         s.heap.objects.push(Object {
             name: name.to_owned(),
             freed: false,
+            on_free: Vec::new(),
             true_refs: refs,
         });
         Obj(s.heap.objects.len() - 1)
     };
     exec::record(&format!("create {name}"), vec![], None);
     obj
+}
+
+/// Register what freeing `obj` does to one of its fields: a write the checkers can see.
+/// A free and a later access to any field then conflict, so loom's partial-order
+/// reduction tries the order in which the access hits freed memory (a free is ghost
+/// state, which it cannot see).
+pub(crate) fn on_free(obj: Obj, overwrite: std::sync::Arc<dyn Fn() + Send + Sync>) {
+    exec::current().state().heap.objects[obj.0]
+        .on_free
+        .push(overwrite);
 }
 
 pub fn name(obj: Obj) -> String {
@@ -92,6 +104,12 @@ pub fn free(obj: Obj, action: &str) {
         o.freed = true;
         (o.name.clone(), already, o.true_refs)
     };
+    // Freed first (in the ghost), then the writes, each a scheduling point: an access
+    // scheduled between them already finds the object freed.
+    let overwrites = exec::current().state().heap.objects[obj.0].on_free.clone();
+    for overwrite in overwrites {
+        overwrite();
+    }
     let note = (refs > 0).then(|| format!("{refs} reference(s) to {name} are still held"));
     exec::record(action, vec![], note);
     if already {

@@ -214,7 +214,7 @@ fn touch_before(obj: Option<Obj>, action: &str) {
 pub struct Var {
     name: String,
     obj: Option<Obj>,
-    inner: VarInner,
+    inner: Arc<VarInner>,
 }
 
 enum VarInner {
@@ -227,7 +227,27 @@ enum VarInner {
 // SAFETY: every variant but `LoomRaceChecked` is an atomic. That one exists only under
 // loom, whose model threads are coroutines on one OS thread, and loom's causality checker
 // reports every unsynchronised access to it as a failure: sharing it is the point.
-unsafe impl Sync for Var {}
+unsafe impl Sync for VarInner {}
+// SAFETY: as above; the loom cell is only touched from loom's own coroutines.
+unsafe impl Send for VarInner {}
+
+impl VarInner {
+    /// What freeing the object does to this field: a write of its own value (the
+    /// allocator reuses the memory), which the checkers see conflict with any access.
+    fn overwrite(&self) {
+        match self {
+            // A mutable access: loom reports it if it races with another.
+            VarInner::LoomRaceChecked(c) => c.with_mut(|_| {}),
+            VarInner::Loom(a) => {
+                a.fetch_add(0, Ordering::Relaxed);
+            }
+            VarInner::Shuttle(a) => {
+                a.fetch_add(0, Ordering::Relaxed);
+            }
+            VarInner::Std(_) => {}
+        }
+    }
+}
 
 impl Var {
     /// A free-standing shared variable.
@@ -252,12 +272,17 @@ impl Var {
             Backend::Std => VarInner::Std(std::sync::atomic::AtomicI64::new(init)),
         };
         record_init(&name, init);
+        let inner = Arc::new(inner);
+        if let Some(o) = obj {
+            let field = inner.clone();
+            heap::on_free(o, Arc::new(move || field.overwrite()));
+        }
         Var { name, obj, inner }
     }
 
     pub fn read(&self, action: &str) -> i64 {
         touch_before(self.obj, action);
-        let value = match &self.inner {
+        let value = match &*self.inner {
             // SAFETY: loom checks this access against every other one and panics on a race.
             VarInner::LoomRaceChecked(c) => c.with(|p| unsafe { *p }),
             VarInner::Loom(a) => a.load(Ordering::Relaxed),
@@ -271,7 +296,7 @@ impl Var {
 
     pub fn write(&self, action: &str, value: i64) {
         touch_before(self.obj, action);
-        match &self.inner {
+        match &*self.inner {
             // SAFETY: as in `read`.
             VarInner::LoomRaceChecked(c) => c.with_mut(|p| unsafe { *p = value }),
             VarInner::Loom(a) => a.store(value, Ordering::Relaxed),
@@ -291,7 +316,7 @@ impl Var {
 pub struct Atomic {
     name: String,
     obj: Option<Obj>,
-    inner: AtomicInner,
+    inner: Arc<AtomicInner>,
 }
 
 enum AtomicInner {
@@ -300,9 +325,24 @@ enum AtomicInner {
     Std(std::sync::atomic::AtomicI64),
 }
 
+impl AtomicInner {
+    /// What freeing the object does to this field (see `VarInner::overwrite`).
+    fn overwrite(&self) {
+        match self {
+            AtomicInner::Loom(a) => {
+                a.fetch_add(0, Ordering::Relaxed);
+            }
+            AtomicInner::Shuttle(a) => {
+                a.fetch_add(0, Ordering::Relaxed);
+            }
+            AtomicInner::Std(_) => {}
+        }
+    }
+}
+
 macro_rules! on_atomic {
     ($self:expr, $a:ident => $e:expr) => {
-        match &$self.inner {
+        match &*$self.inner {
             AtomicInner::Loom($a) => $e,
             AtomicInner::Shuttle($a) => $e,
             AtomicInner::Std($a) => $e,
@@ -328,6 +368,11 @@ impl Atomic {
             Backend::Std => AtomicInner::Std(std::sync::atomic::AtomicI64::new(init)),
         };
         record_init(&name, init);
+        let inner = Arc::new(inner);
+        if let Some(o) = obj {
+            let field = inner.clone();
+            heap::on_free(o, Arc::new(move || field.overwrite()));
+        }
         Atomic { name, obj, inner }
     }
 

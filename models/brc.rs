@@ -1,0 +1,376 @@
+//! # brc: biased reference counting, as the free-threaded build does it (PEP 703)
+//!
+//! **Question.** In the free-threaded build an object's owner thread counts its own
+//! references in a plain local field, and every other thread uses an atomic shared field.
+//! When a non-owner drops a reference the shared count cannot see, it queues the object
+//! for the owner to merge the two. Is every object then freed exactly once, and never
+//! used after?
+//!
+//! **Steps** (Include/object.h, Include/refcount.h, Objects/object.c, Python/brc.c):
+//! - fields: `ob_tid` (the owner; 0 once merged), `ob_ref_local` (written by the owner
+//!   only), `ob_ref_shared` = count << 2 | flags (0b10 QUEUED, 0b11 MERGED).
+//! - owner incref/decref: `ob_ref_local` ± 1 (plain stores); at 0,
+//!   `_Py_MergeZeroLocalRefcount`: load shared (acquire); 0 → free; else `ob_tid` = 0 and
+//!   CAS the flags to MERGED, freeing if the count is 0.
+//! - non-owner decref (`_Py_DecRefShared`): CAS loop; if the shared count is 0 and the
+//!   object is neither queued nor merged, set QUEUED without subtracting (the queue now
+//!   owns this reference) and queue it (`_Py_brc_queue_object`: under the bucket lock,
+//!   push and set the owner's EXPLICIT_MERGE bit; if `ob_tid` is already 0, decref it
+//!   again through the shared count instead); otherwise subtract 4, freeing at MERGED.
+//! - the owner at a check point (`_Py_brc_merge_refcounts`): pop its queue and
+//!   `_Py_ExplicitMergeRefcount(o, -1)`: read local; store local = 0 and `ob_tid` = 0
+//!   first; then CAS shared := (count + local − 1) << 2 | MERGED, freeing at count 0.
+//!
+//! **Program.** The owner (main) creates `o`, increfs it twice and hands both references
+//! to N; drops its own reference; reaches a check point; joins N; reaches another. N uses
+//! `o` and drops its two references (the first is queued, the second may race the merge).
+//!
+//! **Mutants**, each found by the checkers: `brc-no-queue` lets the shared count go
+//! negative instead of queueing: nobody sums the fields and `o` leaks.
+//! `brc-store-after-merged` (gh-119999) stores local = 0 and `ob_tid` = 0 after publishing
+//! MERGED: N's second decref frees `o` in between, and the late stores hit freed memory.
+//!
+//! **Abstracts**: one object; the queue is a counter under the bucket lock; thread ids are
+//! 1 (main, the owner) and 2 (N); immortality and MAYBE_WEAKREF are left out.
+
+use crate::exec::builtin::*;
+use crate::heap::{self, Obj};
+use crate::model::*;
+use crate::rt::{self, Atomic, Mutex, Ordering::*, Shared, Var};
+
+const QUEUED: i64 = 0b10;
+const MERGED: i64 = 0b11;
+const OWNER: i64 = 1;
+
+#[derive(Clone, Copy)]
+struct Variant {
+    queue: bool,
+    stores_before_merge: bool,
+}
+
+struct Object {
+    obj: Obj,
+    tid: Atomic,
+    local: Atomic,
+    shared: Atomic,
+    ob_type: Var,
+    /// The owner's merge queue (a count) under its bucket lock, and its EXPLICIT_MERGE bit.
+    bucket: Mutex<()>,
+    queue: Var,
+    merge_bit: Atomic,
+    variant: Variant,
+}
+
+impl Object {
+    fn free(&self) {
+        heap::free(self.obj, "_Py_Dealloc");
+    }
+
+    fn owner_incref(&self) {
+        let n = self
+            .local
+            .load("Py_INCREF (owner): load ob_ref_local", Relaxed);
+        self.local
+            .store("Py_INCREF (owner): store ob_ref_local", n + 1, Relaxed);
+        heap::take_ref(self.obj);
+    }
+
+    fn owner_decref(&self) {
+        heap::drop_ref(self.obj);
+        let n = self
+            .local
+            .load("Py_DECREF (owner): load ob_ref_local", Relaxed)
+            - 1;
+        self.local
+            .store("Py_DECREF (owner): store ob_ref_local", n, Relaxed);
+        if n == 0 {
+            self.merge_zero_local();
+        }
+    }
+
+    /// Objects/object.c#_Py_MergeZeroLocalRefcount
+    fn merge_zero_local(&self) {
+        let s = self
+            .shared
+            .load("_Py_MergeZeroLocalRefcount: load ob_ref_shared", Acquire);
+        if s == 0 {
+            return self.free();
+        }
+        self.tid
+            .store("_Py_MergeZeroLocalRefcount: ob_tid = 0", 0, Relaxed);
+        let mut s = s;
+        loop {
+            match self.shared.compare_exchange(
+                "_Py_MergeZeroLocalRefcount: CAS MERGED",
+                s,
+                s | MERGED,
+                AcqRel,
+                Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        if s | MERGED == MERGED {
+            self.free();
+        }
+    }
+
+    /// Objects/object.c#_Py_DecRefShared
+    fn shared_decref(&self) {
+        heap::drop_ref(self.obj);
+        let mut s = self
+            .shared
+            .load("_Py_DecRefShared: load ob_ref_shared", Relaxed);
+        let (new, queue) = loop {
+            let queue = self.variant.queue && (s == 0 || s == 1);
+            let new = if queue { s | QUEUED } else { s - 4 }; // BUG (brc-no-queue): may go negative
+            match self.shared.compare_exchange(
+                "_Py_DecRefShared: CAS ob_ref_shared",
+                s,
+                new,
+                AcqRel,
+                Relaxed,
+            ) {
+                Ok(_) => break (new, queue),
+                Err(now) => s = now,
+            }
+        };
+        if queue {
+            self.enqueue();
+        } else if new == MERGED {
+            self.free();
+        }
+    }
+
+    /// Python/brc.c#_Py_brc_queue_object
+    fn enqueue(&self) {
+        if self.tid.load("_Py_brc_queue_object: load ob_tid", Relaxed) == 0 {
+            // The owner merged meanwhile: drop the reference through the shared count.
+            let mut s = self
+                .shared
+                .load("_Py_brc_queue_object: load ob_ref_shared", Relaxed);
+            loop {
+                match self.shared.compare_exchange(
+                    "_Py_brc_queue_object: CAS ob_ref_shared",
+                    s,
+                    s - 4,
+                    AcqRel,
+                    Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => s = now,
+                }
+            }
+            if s - 4 == MERGED {
+                self.free();
+            }
+            return;
+        }
+        let _bucket = self.bucket.lock("_Py_brc_queue_object: lock bucket");
+        let n = self.queue.read("_Py_brc_queue_object: queue length");
+        self.queue.write("_Py_brc_queue_object: push", n + 1);
+        self.merge_bit
+            .store("_Py_brc_queue_object: set EXPLICIT_MERGE", 1, Relaxed);
+    }
+
+    /// Python/brc.c#_Py_brc_merge_refcounts, at the owner's check point.
+    fn owner_check_point(&self) {
+        if self
+            .merge_bit
+            .load("_Py_HandlePending: test EXPLICIT_MERGE", Relaxed)
+            == 0
+        {
+            return;
+        }
+        self.merge_bit
+            .store("_Py_brc_merge_refcounts: clear EXPLICIT_MERGE", 0, Relaxed);
+        let queued = {
+            let _bucket = self.bucket.lock("_Py_brc_merge_refcounts: lock bucket");
+            let n = self.queue.read("_Py_brc_merge_refcounts: queue length");
+            self.queue.write("_Py_brc_merge_refcounts: pop all", 0);
+            n
+        };
+        for _ in 0..queued {
+            self.explicit_merge();
+        }
+    }
+
+    /// Objects/object.c#_Py_ExplicitMergeRefcount(o, -1)
+    fn explicit_merge(&self) {
+        let local = self
+            .local
+            .load("_Py_ExplicitMergeRefcount: load ob_ref_local", Relaxed);
+        if self.variant.stores_before_merge {
+            self.local
+                .store("_Py_ExplicitMergeRefcount: ob_ref_local = 0", 0, Relaxed);
+            self.tid
+                .store("_Py_ExplicitMergeRefcount: ob_tid = 0", 0, Relaxed);
+        }
+        let mut s = self
+            .shared
+            .load("_Py_ExplicitMergeRefcount: load ob_ref_shared", Relaxed);
+        let new = loop {
+            let new = (((s >> 2) + local - 1) << 2) | MERGED;
+            match self.shared.compare_exchange(
+                "_Py_ExplicitMergeRefcount: CAS MERGED",
+                s,
+                new,
+                AcqRel,
+                Relaxed,
+            ) {
+                Ok(_) => break new,
+                Err(now) => s = now,
+            }
+        };
+        if !self.variant.stores_before_merge {
+            // BUG (gh-119999): published MERGED first; another thread may free it by now
+            self.local
+                .store("_Py_ExplicitMergeRefcount: ob_ref_local = 0", 0, Relaxed);
+            self.tid
+                .store("_Py_ExplicitMergeRefcount: ob_tid = 0", 0, Relaxed);
+        }
+        if new == MERGED {
+            self.free();
+        }
+    }
+}
+
+fn run(variant: Variant) {
+    let obj = heap::alloc("o", 1);
+    let o = Shared::new(Object {
+        obj,
+        tid: Atomic::field(obj, "ob_tid", OWNER),
+        local: Atomic::field(obj, "ob_ref_local", 1),
+        shared: Atomic::field(obj, "ob_ref_shared", 0),
+        ob_type: Var::field(obj, "ob_type", 1),
+        bucket: Mutex::new("brc bucket", ()),
+        queue: Var::new("main's brc queue", 0),
+        merge_bit: Atomic::new("main's EXPLICIT_MERGE bit", 0),
+        variant,
+    });
+    // Two references for N, counted in the owner's local field.
+    o.owner_incref();
+    o.owner_incref();
+    let n = o.clone();
+    let other = rt::spawn("N", move || {
+        n.ob_type.read("use o");
+        n.shared_decref();
+        n.shared_decref();
+    });
+    o.owner_decref();
+    o.owner_check_point();
+    other.join();
+    o.owner_check_point();
+}
+
+fn correct(_: Params) {
+    run(Variant {
+        queue: true,
+        stores_before_merge: true,
+    });
+}
+fn no_queue(_: Params) {
+    run(Variant {
+        queue: false,
+        stores_before_merge: true,
+    });
+}
+fn store_after_merged(_: Params) {
+    run(Variant {
+        queue: true,
+        stores_before_merge: false,
+    });
+}
+
+const PROPERTIES: &[Property] = crate::models::refcount::PROPERTIES;
+
+#[rustfmt::skip]
+const CORRECT_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+];
+
+#[rustfmt::skip]
+const NO_QUEUE_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
+    Expect { property: NO_LEAK, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+];
+
+#[rustfmt::skip]
+const STORE_AFTER_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(3), deep: violated(3) },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: FOUND, deep: FOUND },
+    // The random scheduler first finds it at execution 3,213 (seed 0).
+    Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+];
+
+const SOURCES: &[&str] = &[
+    "Objects/object.c#_Py_DecRefShared",
+    "Objects/object.c#_Py_MergeZeroLocalRefcount",
+    "Objects/object.c#_Py_ExplicitMergeRefcount",
+    "Python/brc.c#_Py_brc_queue_object",
+    "Python/brc.c#_Py_brc_merge_refcounts",
+    "PEP 703",
+];
+
+const ABSTRACTS: &str = "One object; the queue is a counter under the bucket lock; no immortality or MAYBE_WEAKREF; main is the owner.";
+
+pub const BRC: Model = Model {
+    id: "brc",
+    title: "Biased reference counting: owner, non-owner, queue and merge",
+    question: "With biased counting (a local count for the owner, a shared one for others, queueing and merging), is every object freed exactly once and never used after?",
+    claims: &[SeedClaim {
+        id: "R2",
+        stance: Stance::Qualifies,
+        why: "no lock at all: the owner's updates are plain, others' atomic, and the merge protocol reconciles them",
+    }],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES,
+    expect: CORRECT_EXPECT,
+    expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc-no-queue"),
+    body: correct,
+};
+
+pub const BRC_NO_QUEUE: Model = Model {
+    id: "brc-no-queue",
+    title: "Biased reference counting without the queue",
+    question: "If a non-owner's decref at shared count 0 just goes negative instead of queueing, is the object still freed?",
+    claims: &[],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES,
+    expect: NO_QUEUE_EXPECT,
+    expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc"),
+    body: no_queue,
+};
+
+pub const BRC_STORE_AFTER_MERGED: Model = Model {
+    id: "brc-store-after-merged",
+    title: "gh-119999: the merge stores local and tid after publishing MERGED",
+    question: "If the explicit merge writes ob_ref_local and ob_tid after its CAS publishes MERGED, can those stores hit freed memory?",
+    claims: &[],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES,
+    expect: STORE_AFTER_EXPECT,
+    expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc"),
+    body: store_after_merged,
+};
