@@ -23,12 +23,10 @@
 //! handoff itself is `gil-handoff`); `x` is one shared slot (a dict entry in CPython).
 //! The same three programs run on real CPython 3.11 in `docs/gil.md`.
 
-use crate::exec;
+use super::lost_update::{KEPT, LOST, PROPERTIES, ensure_all_kept};
 use crate::model::*;
 use crate::models::WORKERS;
 use crate::rt::{self, Mutex, MutexGuard, Shared, Var};
-
-pub const NO_LOST_UPDATE: &str = "no_lost_update";
 
 /// Where a thread's eval breaker is checked.
 #[derive(Clone, Copy)]
@@ -87,9 +85,7 @@ fn run(threads: usize, at: CheckPoints) {
         let _held = interp.gil.lock("main: take the GIL");
         interp.x.read("main: LOAD_GLOBAL x")
     };
-    exec::ensure(NO_LOST_UPDATE, x == threads as i64, || {
-        format!("{threads} increments, but x = {x}")
-    });
+    ensure_all_kept(x, threads);
 }
 
 fn every_op(p: Params) {
@@ -121,23 +117,6 @@ fn call(p: Params) {
         },
     ); // BUG: the call is a check point
 }
-
-const PROPERTIES: &[Property] = &[Property {
-    id: NO_LOST_UPDATE,
-    claim: "every thread's increment is kept: x ends at the number of increments",
-}];
-
-#[rustfmt::skip]
-const LOST: &[Expect] = &[
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
-];
-
-#[rustfmt::skip]
-const KEPT: &[Expect] = &[
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
-];
 
 const SOURCES: &[&str] = &[
     "Python/ceval.c#_PyEval_EvalFrameDefault",

@@ -7,6 +7,7 @@ pub mod bytecode;
 pub mod condvar;
 pub mod critical_section;
 pub mod gil;
+mod lost_update;
 pub mod multiprocessing;
 pub mod objlock;
 pub mod refcount;

@@ -20,12 +20,10 @@
 //! **Abstracts**: processes are threads sharing the value; the RLock's recursion and the
 //! proxy's RPC are elided: the inner get and set run under the outer lock.
 
-use crate::exec;
+use super::lost_update::{KEPT, LOST, PROPERTIES, ensure_all_kept};
 use crate::model::*;
 use crate::models::WORKERS;
 use crate::rt::{self, Mutex, Shared, Var};
-
-pub const NO_LOST_UPDATE: &str = "no_lost_update";
 
 /// The names of the two halves and of the lock, in the API's own words.
 struct Api {
@@ -85,9 +83,7 @@ fn run(threads: usize, api: &'static Api, locked_pair: bool) {
         h.join();
     }
     let v = shared.value.read("main: read value");
-    exec::ensure(NO_LOST_UPDATE, v == threads as i64, || {
-        format!("{threads} increments, but value = {v}")
-    });
+    ensure_all_kept(v, threads);
 }
 
 fn value(p: Params) {
@@ -102,23 +98,6 @@ fn manager(p: Params) {
 fn manager_lock(p: Params) {
     run(p.threads, &MANAGER, true);
 }
-
-const PROPERTIES: &[Property] = &[Property {
-    id: NO_LOST_UPDATE,
-    claim: "every process's increment is kept",
-}];
-
-#[rustfmt::skip]
-const LOST: &[Expect] = &[
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
-];
-
-#[rustfmt::skip]
-const KEPT: &[Expect] = &[
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
-];
 
 const VALUE_SOURCES: &[&str] = &[
     "Lib/multiprocessing/sharedctypes.py#make_property",
