@@ -25,10 +25,16 @@
 //! to N; drops its own reference; reaches a check point; joins N; reaches another. N uses
 //! `o` and drops its two references (the first is queued, the second may race the merge).
 //!
+//! A second program (`brc-last-use`) lets N take a shared reference of its own while the
+//! owner holds its, write to `o` and drop it; the owner then drops its own and frees `o`
+//! on the fast path (shared count 0, no CAS), which must see N's write.
+//!
 //! **Mutants**, each found by the checkers: `brc-no-queue` lets the shared count go
 //! negative instead of queueing: nobody sums the fields and `o` leaks.
 //! `brc-store-after-merged` (gh-119999) stores local = 0 and `ob_tid` = 0 after publishing
 //! MERGED: N's second decref frees `o` in between, and the late stores hit freed memory.
+//! `brc-relaxed-merge-load` (gh-117657) loads the shared count relaxed on the fast path:
+//! nothing orders N's last write before the free (a data race, loom only).
 //!
 //! **Abstracts**: one object; the queue is a counter under the bucket lock; thread ids are
 //! 1 (main, the owner) and 2 (N); immortality and MAYBE_WEAKREF are left out.
@@ -36,7 +42,7 @@
 use crate::exec::builtin::*;
 use crate::heap::{self, Obj};
 use crate::model::*;
-use crate::rt::{self, Atomic, Mutex, Ordering::*, Shared, Var};
+use crate::rt::{self, Atomic, Condvar, Mutex, Ordering::*, Shared, Var};
 
 const QUEUED: i64 = 0b10;
 const MERGED: i64 = 0b11;
@@ -46,7 +52,15 @@ const OWNER: i64 = 1;
 struct Variant {
     queue: bool,
     stores_before_merge: bool,
+    /// `_Py_MergeZeroLocalRefcount` loads the shared count with acquire (gh-117657).
+    merge_load: std::sync::atomic::Ordering,
 }
+
+const CPYTHON: Variant = Variant {
+    queue: true,
+    stores_before_merge: true,
+    merge_load: Acquire,
+};
 
 struct Object {
     obj: Obj,
@@ -54,6 +68,7 @@ struct Object {
     local: Atomic,
     shared: Atomic,
     ob_type: Var,
+    ob_item: Var,
     /// The owner's merge queue (a count) under its bucket lock, and its EXPLICIT_MERGE bit.
     bucket: Mutex<()>,
     queue: Var,
@@ -63,6 +78,8 @@ struct Object {
 
 impl Object {
     fn free(&self) {
+        self.ob_item
+            .write("_Py_Dealloc: tp_dealloc clears ob_item", 0);
         heap::free(self.obj, "_Py_Dealloc");
     }
 
@@ -90,9 +107,10 @@ impl Object {
 
     /// Objects/object.c#_Py_MergeZeroLocalRefcount
     fn merge_zero_local(&self) {
-        let s = self
-            .shared
-            .load("_Py_MergeZeroLocalRefcount: load ob_ref_shared", Acquire);
+        let s = self.shared.load(
+            "_Py_MergeZeroLocalRefcount: load ob_ref_shared",
+            self.variant.merge_load,
+        ); // BUG (brc-relaxed-merge-load) when Relaxed
         if s == 0 {
             return self.free();
         }
@@ -236,19 +254,25 @@ impl Object {
     }
 }
 
-fn run(variant: Variant) {
+fn object(variant: Variant) -> Shared<Object> {
     let obj = heap::alloc("o", 1);
-    let o = Shared::new(Object {
+    Shared::new(Object {
         obj,
         tid: Atomic::field(obj, "ob_tid", OWNER),
         local: Atomic::field(obj, "ob_ref_local", 1),
         shared: Atomic::field(obj, "ob_ref_shared", 0),
         ob_type: Var::field(obj, "ob_type", 1),
+        ob_item: Var::field(obj, "ob_item", 1),
         bucket: Mutex::new("brc bucket", ()),
         queue: Var::new("main's brc queue", 0),
         merge_bit: Atomic::new("main's EXPLICIT_MERGE bit", 0),
         variant,
-    });
+    })
+}
+
+/// The hand-off program: the owner hands N two references and both drop theirs.
+fn run(variant: Variant) {
+    let o = object(variant);
     // Two references for N, counted in the owner's local field.
     o.owner_incref();
     o.owner_incref();
@@ -264,22 +288,62 @@ fn run(variant: Variant) {
     o.owner_check_point();
 }
 
-fn correct(_: Params) {
-    run(Variant {
-        queue: true,
-        stores_before_merge: true,
+/// gh-117657's program: N takes a shared reference while the owner still holds its own,
+/// says so, writes to `o`, and drops it; the owner then drops its own, and whoever is
+/// last frees `o`. The free must see N's write.
+fn run_last_use(variant: Variant) {
+    let o = object(variant);
+    let ready = Shared::new((
+        Mutex::new("handshake", ()),
+        Condvar::new("handshake.cond"),
+        Var::new("N has its reference", 0),
+    ));
+    let (n, r) = (o.clone(), ready.clone());
+    let other = rt::spawn("N", move || {
+        n.shared
+            .fetch_add("Py_INCREF (non-owner): add 4 to ob_ref_shared", 4, Relaxed);
+        heap::take_ref(n.obj);
+        {
+            let _held = r.0.lock("N: announce its reference: lock");
+            r.2.write("N: announce its reference", 1);
+            r.1.notify_all("N: announce its reference: signal");
+        }
+        n.ob_item.write("use: store ob_item", 7);
+        n.shared_decref();
     });
+    {
+        let mut held = ready.0.lock("main: wait for N's reference: lock");
+        while ready.2.read("main: test N's reference") == 0 {
+            held = ready.1.wait("main: wait for N's reference", held);
+        }
+    }
+    o.owner_decref();
+    other.join();
+    o.owner_check_point();
+}
+
+fn correct(_: Params) {
+    run(CPYTHON);
 }
 fn no_queue(_: Params) {
     run(Variant {
         queue: false,
-        stores_before_merge: true,
+        ..CPYTHON
     });
 }
 fn store_after_merged(_: Params) {
     run(Variant {
-        queue: true,
         stores_before_merge: false,
+        ..CPYTHON
+    });
+}
+fn last_use(_: Params) {
+    run_last_use(CPYTHON);
+}
+fn relaxed_merge_load(_: Params) {
+    run_last_use(Variant {
+        merge_load: Relaxed,
+        ..CPYTHON
     });
 }
 
@@ -373,4 +437,82 @@ pub const BRC_STORE_AFTER_MERGED: Model = Model {
     scenarios: &[],
     twin: Some("brc"),
     body: store_after_merged,
+};
+
+const PROPERTIES_WITH_RACES: &[Property] = crate::models::refcount::PROPERTIES_WITH_RACES;
+
+/// With spurious wakeups on, shuttle DFS spends its budget on the handshake's extra wakeups.
+#[rustfmt::skip]
+const LAST_USE_EXPECT_SPURIOUS: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
+#[rustfmt::skip]
+const RELAXED_MERGE_EXPECT_SPURIOUS: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
+#[rustfmt::skip]
+const LAST_USE_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
+#[rustfmt::skip]
+const RELAXED_MERGE_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
+pub const BRC_LAST_USE: Model = Model {
+    id: "brc-last-use",
+    title: "Biased counting: the owner frees after another thread's last use",
+    question: "When the owner's local count reaches zero and it frees on the fast path, does it see the other thread's last write to the object?",
+    claims: &[],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES_WITH_RACES,
+    expect: LAST_USE_EXPECT,
+    // The handshake waits on a condition variable, in a loop.
+    expect_spurious: LAST_USE_EXPECT_SPURIOUS,
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc-relaxed-merge-load"),
+    body: last_use,
+};
+
+pub const BRC_RELAXED_MERGE_LOAD: Model = Model {
+    id: "brc-relaxed-merge-load",
+    title: "gh-117657: the owner's merge loads the shared count relaxed",
+    question: "With a relaxed load of ob_ref_shared in _Py_MergeZeroLocalRefcount, does the free race with another thread's last write?",
+    claims: &[],
+    sources: SOURCES,
+    abstracts: ABSTRACTS,
+    properties: PROPERTIES_WITH_RACES,
+    expect: RELAXED_MERGE_EXPECT,
+    expect_spurious: RELAXED_MERGE_EXPECT_SPURIOUS,
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc-last-use"),
+    body: relaxed_merge_load,
 };
