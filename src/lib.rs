@@ -8,6 +8,7 @@
 //! - [`trace`]: counterexamples for people.
 
 pub mod check;
+pub mod claims;
 pub mod exec;
 pub mod heap;
 pub mod model;

@@ -19,6 +19,7 @@ usage:
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
                 [--format text|markdown|mermaid|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
+  gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
 
@@ -214,12 +215,16 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         "trace" => trace(&opts),
         "replay" => replay(&opts),
         "stress" => stress(&opts),
+        "claims" => {
+            print!("{}", gilspec::claims::page(models::ALL));
+            Ok(ExitCode::SUCCESS)
+        }
         "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, help"
+            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, claims, help"
         ))),
     }
 }

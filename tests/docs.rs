@@ -1,0 +1,27 @@
+//! Generated pages are current: regenerate with `cargo run --release -- claims > docs/seed-claims.md`.
+
+use gilspec::{claims, models};
+
+#[test]
+fn the_seed_claims_page_is_current() {
+    let committed = std::fs::read_to_string("docs/seed-claims.md").expect("docs/seed-claims.md");
+    let now = claims::page(models::ALL);
+    assert!(
+        committed == now,
+        "docs/seed-claims.md is stale: run `cargo run --release -- claims > docs/seed-claims.md`"
+    );
+}
+
+#[test]
+fn every_claim_a_model_names_is_a_seed_claim() {
+    for m in models::ALL {
+        for c in m.claims {
+            assert!(
+                claims::SEED_CLAIMS.iter().any(|(id, _)| *id == c.id),
+                "{} names an unknown seed claim {}",
+                m.id,
+                c.id
+            );
+        }
+    }
+}
