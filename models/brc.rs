@@ -271,19 +271,67 @@ fn object(variant: Variant) -> Shared<Object> {
 }
 
 /// The hand-off program: the owner hands N two references and both drop theirs.
-fn run(variant: Variant) {
-    let o = object(variant);
-    // Two references for N, counted in the owner's local field.
-    o.owner_incref();
-    o.owner_incref();
+/// A hand-off program: how many references the owner hands N, whether N uses `o` first,
+/// and how many check points the owner reaches before joining N (it reaches one more
+/// after). proptest generates these (tests/proptest_brc.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandOff {
+    pub handed: usize,
+    pub use_first: bool,
+    pub check_points_before_join: usize,
+}
+
+/// The models' program: two references, used, one check point before the join.
+pub const STANDARD: HandOff = HandOff {
+    handed: 2,
+    use_first: true,
+    check_points_before_join: 1,
+};
+
+/// The protocol, or one of its mutants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutant {
+    None,
+    NoQueue,
+    StoreAfterMerged,
+}
+
+impl Mutant {
+    fn variant(self) -> Variant {
+        match self {
+            Mutant::None => CPYTHON,
+            Mutant::NoQueue => Variant {
+                queue: false,
+                ..CPYTHON
+            },
+            Mutant::StoreAfterMerged => Variant {
+                stores_before_merge: false,
+                ..CPYTHON
+            },
+        }
+    }
+}
+
+/// Run a hand-off program under the protocol or a mutant.
+pub fn run_hand_off(mutant: Mutant, program: HandOff) {
+    let o = object(mutant.variant());
+    // N's references, counted in the owner's local field.
+    for _ in 0..program.handed {
+        o.owner_incref();
+    }
     let n = o.clone();
     let other = rt::spawn("N", move || {
-        n.ob_type.read("use o");
-        n.shared_decref();
-        n.shared_decref();
+        if program.use_first {
+            n.ob_type.read("use o");
+        }
+        for _ in 0..program.handed {
+            n.shared_decref();
+        }
     });
     o.owner_decref();
-    o.owner_check_point();
+    for _ in 0..program.check_points_before_join {
+        o.owner_check_point();
+    }
     other.join();
     o.owner_check_point();
 }
@@ -323,19 +371,13 @@ fn run_last_use(variant: Variant) {
 }
 
 fn correct(_: Params) {
-    run(CPYTHON);
+    run_hand_off(Mutant::None, STANDARD);
 }
 fn no_queue(_: Params) {
-    run(Variant {
-        queue: false,
-        ..CPYTHON
-    });
+    run_hand_off(Mutant::NoQueue, STANDARD);
 }
 fn store_after_merged(_: Params) {
-    run(Variant {
-        stores_before_merge: false,
-        ..CPYTHON
-    });
+    run_hand_off(Mutant::StoreAfterMerged, STANDARD);
 }
 fn last_use(_: Params) {
     run_last_use(CPYTHON);
