@@ -52,6 +52,8 @@ const OWNER: i64 = 1;
 struct Variant {
     queue: bool,
     stores_before_merge: bool,
+    /// `_Py_TryIncRefShared` refuses when the shared count is 0 (the owner may be freeing).
+    try_incref_refuses_zero: bool,
     /// `_Py_MergeZeroLocalRefcount` loads the shared count with acquire (gh-117657).
     merge_load: std::sync::atomic::Ordering,
 }
@@ -59,6 +61,7 @@ struct Variant {
 const CPYTHON: Variant = Variant {
     queue: true,
     stores_before_merge: true,
+    try_incref_refuses_zero: true,
     merge_load: Acquire,
 };
 
@@ -131,6 +134,35 @@ impl Object {
         }
         if s | MERGED == MERGED {
             self.free();
+        }
+    }
+
+    /// Include/internal/pycore_object.h#_Py_TryIncRefShared: take a new reference through
+    /// a borrowed one, unless the object may be dying (shared count 0: the owner may be on
+    /// its free fast path; exactly MERGED: dying).
+    fn try_incref_shared(&self) -> bool {
+        let mut s = self
+            .shared
+            .load("_Py_TryIncRefShared: load ob_ref_shared", Relaxed);
+        loop {
+            let refuse = (self.variant.try_incref_refuses_zero && s == 0) || s == MERGED; // BUG (brc-tryincref-at-zero) without the 0 test
+            if refuse {
+                rt::step("_Py_TryIncRefShared: refuse");
+                return false;
+            }
+            match self.shared.compare_exchange(
+                "_Py_TryIncRefShared: CAS +4",
+                s,
+                s + 4,
+                AcqRel,
+                Relaxed,
+            ) {
+                Ok(_) => {
+                    heap::take_ref(self.obj);
+                    return true;
+                }
+                Err(now) => s = now,
+            }
         }
     }
 
@@ -260,7 +292,7 @@ fn object(variant: Variant) -> Shared<Object> {
         obj,
         tid: Atomic::field(obj, "ob_tid", OWNER),
         local: Atomic::field(obj, "ob_ref_local", 1),
-        shared: Atomic::field(obj, "ob_ref_shared", 0),
+        shared: Atomic::field_readable_after_free(obj, "ob_ref_shared", 0),
         ob_type: Var::field(obj, "ob_type", 1),
         ob_item: Var::field(obj, "ob_item", 1),
         bucket: Mutex::new("brc bucket", ()),
@@ -336,6 +368,23 @@ pub fn run_hand_off(mutant: Mutant, program: HandOff) {
     o.owner_check_point();
 }
 
+/// The borrowed-reference program: the owner holds the only reference and drops it; N,
+/// which found `o` in a container the owner maintains, tries to take a reference of its
+/// own (`_Py_TryIncRefShared`, as dict and list lookups do) and uses `o` if it got one.
+fn run_try_incref(variant: Variant) {
+    let o = object(variant);
+    let n = o.clone();
+    let other = rt::spawn("N", move || {
+        if n.try_incref_shared() {
+            n.ob_type.read("use o");
+            n.shared_decref();
+        }
+    });
+    o.owner_decref();
+    other.join();
+    o.owner_check_point();
+}
+
 /// gh-117657's program: N takes a shared reference while the owner still holds its own,
 /// says so, writes to `o`, and drops it; the owner then drops its own, and whoever is
 /// last frees `o`. The free must see N's write.
@@ -378,6 +427,15 @@ fn no_queue(_: Params) {
 }
 fn store_after_merged(_: Params) {
     run_hand_off(Mutant::StoreAfterMerged, STANDARD);
+}
+fn try_incref(_: Params) {
+    run_try_incref(CPYTHON);
+}
+fn try_incref_at_zero(_: Params) {
+    run_try_incref(Variant {
+        try_incref_refuses_zero: false,
+        ..CPYTHON
+    });
 }
 fn last_use(_: Params) {
     run_last_use(CPYTHON);
@@ -557,4 +615,59 @@ pub const BRC_RELAXED_MERGE_LOAD: Model = Model {
     scenarios: &[],
     twin: Some("brc-last-use"),
     body: relaxed_merge_load,
+};
+
+#[rustfmt::skip]
+const TRY_INCREF_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+];
+
+#[rustfmt::skip]
+const TRY_INCREF_AT_ZERO_EXPECT: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+];
+
+pub const BRC_TRY_INCREF: Model = Model {
+    id: "brc-try-incref",
+    title: "Biased counting: a reference taken through a borrowed one",
+    question: "If a non-owner takes a reference through a borrowed pointer while the owner drops the only one, can it end up using a freed object?",
+    claims: &[SeedClaim {
+        id: "R4",
+        stance: Stance::Qualifies,
+        why: "a borrowed reference may become a new one only if the count shows the object is not dying",
+    }],
+    sources: SOURCES,
+    abstracts: "As brc; ob_ref_shared stays readable after the free (QSBR), other fields do not.",
+    properties: PROPERTIES,
+    expect: TRY_INCREF_EXPECT,
+    expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc-tryincref-at-zero"),
+    body: try_incref,
+};
+
+pub const BRC_TRY_INCREF_AT_ZERO: Model = Model {
+    id: "brc-tryincref-at-zero",
+    title: "Biased counting: _Py_TryIncRefShared allowed at shared count 0",
+    question: "If _Py_TryIncRefShared succeeds at shared count 0, can the owner free the object on its fast path under the new reference?",
+    claims: &[SeedClaim {
+        id: "R4",
+        stance: Stance::Confirms,
+        why: "the object is freed while the new reference is in use",
+    }],
+    sources: SOURCES,
+    abstracts: "As brc; ob_ref_shared stays readable after the free (QSBR), other fields do not.",
+    properties: PROPERTIES,
+    expect: TRY_INCREF_AT_ZERO_EXPECT,
+    expect_spurious: &[],
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("brc-try-incref"),
+    body: try_incref_at_zero,
 };

@@ -31,6 +31,8 @@ pub const ALL: &[&Model] = &[
     &brc::BRC,
     &brc::BRC_NO_QUEUE,
     &brc::BRC_STORE_AFTER_MERGED,
+    &brc::BRC_TRY_INCREF,
+    &brc::BRC_TRY_INCREF_AT_ZERO,
     &brc::BRC_LAST_USE,
     &brc::BRC_RELAXED_MERGE_LOAD,
     &condvar::wait_loop::MODEL,

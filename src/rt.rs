@@ -317,6 +317,8 @@ pub struct Atomic {
     name: String,
     obj: Option<Obj>,
     inner: Arc<AtomicInner>,
+    /// Reading it after the object is freed is allowed (see `field_readable_after_free`).
+    readable_after_free: bool,
 }
 
 enum AtomicInner {
@@ -373,14 +375,36 @@ impl Atomic {
             let field = inner.clone();
             heap::on_free(o, Arc::new(move || field.overwrite()));
         }
-        Atomic { name, obj, inner }
+        Atomic {
+            name,
+            obj,
+            inner,
+            readable_after_free: false,
+        }
+    }
+
+    /// A field that stays readable after its object is freed, as the free-threaded
+    /// build's `ob_ref_shared` does for lock-free readers (freed memory keeps a reference
+    /// count at that offset until QSBR says every reader has passed; PEP 703, mimalloc
+    /// page reuse). Loads, and compare-exchanges that fail, may touch it after the free;
+    /// any write is still a use after free.
+    pub fn field_readable_after_free(obj: Obj, field: &str, init: i64) -> Atomic {
+        Atomic {
+            readable_after_free: true,
+            ..Atomic::build(Some(obj), field, init)
+        }
+    }
+
+    /// The object, for the use-after-free check of a read (none if reads are allowed).
+    fn read_obj(&self) -> Option<Obj> {
+        self.obj.filter(|_| !self.readable_after_free)
     }
 
     pub fn load(&self, action: &str, order: Ordering) -> i64 {
-        touch_before(self.obj, action);
+        touch_before(self.read_obj(), action);
         let v = on_atomic!(self, a => a.load(order));
         record_read(action, &self.name, v);
-        touch(self.obj, action);
+        touch(self.read_obj(), action);
         v
     }
 
@@ -419,13 +443,14 @@ impl Atomic {
         success: Ordering,
         failure: Ordering,
     ) -> Result<i64, i64> {
-        touch_before(self.obj, action);
+        touch_before(self.read_obj(), action);
         let r = on_atomic!(self, a => a.compare_exchange(current, new, success, failure));
         match r {
             Ok(prev) => record_rmw(action, &self.name, prev, Some(new)),
             Err(actual) => record_rmw(action, &self.name, actual, None),
         }
-        touch(self.obj, action);
+        // A failed exchange only read the field.
+        touch(if r.is_ok() { self.obj } else { self.read_obj() }, action);
         r
     }
 }
