@@ -80,6 +80,57 @@ impl<'a> Sections<'a> {
     }
 }
 
+/// How a thread locks the objects it works on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locking {
+    /// PEP 703 critical sections, suspended while the thread would park.
+    Sections,
+    /// Each object's mutex, held until the thread is done (`objlock-abba`'s way).
+    NestedMutexes,
+}
+
+/// Each thread locks the objects in its list in that order (0 is a, 1 is b; innermost
+/// last), then unlocks them in reverse. proptest generates these programs
+/// (tests/proptest_sections.rs).
+pub fn run_nested(locking: Locking, threads: &[Vec<usize>]) {
+    let objects = Shared::new(Objects {
+        mutexes: [Mutex::new("a.ob_mutex", ()), Mutex::new("b.ob_mutex", ())],
+        a_x: Var::new("a.x", 0),
+        a_y: Var::new("a.y", 0),
+    });
+    let handles: Vec<_> = threads
+        .iter()
+        .enumerate()
+        .map(|(t, objs)| {
+            let (o, objs) = (objects.clone(), objs.clone());
+            rt::spawn(crate::models::WORKERS[t], move || match locking {
+                Locking::Sections => {
+                    let mut s = Sections {
+                        objects: &o,
+                        stack: Vec::new(),
+                    };
+                    for &obj in &objs {
+                        s.begin(obj);
+                    }
+                    for _ in &objs {
+                        s.end();
+                    }
+                }
+                Locking::NestedMutexes => {
+                    let held: Vec<_> = objs
+                        .iter()
+                        .map(|&obj| o.mutexes[obj].lock(&format!("lock {}.ob_mutex", NAMES[obj])))
+                        .collect();
+                    drop(held);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join();
+    }
+}
+
 fn body(_: Params) {
     let objects = Shared::new(Objects {
         mutexes: [Mutex::new("a.ob_mutex", ()), Mutex::new("b.ob_mutex", ())],
