@@ -20,6 +20,7 @@ usage:
                 [--format text|markdown|mermaid|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
   gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
+  gilspec docs                    regenerate docs/verdicts.md and docs/seed-claims.md
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
 
@@ -215,6 +216,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         "trace" => trace(&opts),
         "replay" => replay(&opts),
         "stress" => stress(&opts),
+        "docs" => docs(&opts),
         "claims" => {
             print!("{}", gilspec::claims::page(models::ALL));
             Ok(ExitCode::SUCCESS)
@@ -224,7 +226,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, claims, help"
+            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, claims, docs, help"
         ))),
     }
 }
@@ -274,6 +276,56 @@ fn list(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
+    let rows = check_rows(opts)?;
+    if opts.json {
+        let json: Vec<_> = rows.iter().map(Row::to_json).collect();
+        println!("{}", serde_json::to_string_pretty(&json).expect("json"));
+    } else {
+        print!("{}", report::table(&rows));
+        let wrong = rows.iter().filter(|r| !r.as_expected()).count();
+        println!(
+            "\n{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
+            rows.len(),
+            rows.len() - wrong
+        );
+    }
+    Ok(if rows.iter().all(Row::as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Regenerate the generated pages of `docs/`.
+fn docs(opts: &Options) -> Result<ExitCode, Usage> {
+    if !opts.positional.is_empty() || opts.deep {
+        return Err(Usage(
+            "docs takes no models or sizes: it regenerates every generated page".into(),
+        ));
+    }
+    let rows = check_rows(opts)?;
+    let pages = [
+        ("docs/verdicts.md", report::markdown_table(&rows)),
+        ("docs/seed-claims.md", gilspec::claims::page(models::ALL)),
+    ];
+    for (path, text) in pages {
+        std::fs::write(path, text).map_err(|e| {
+            Usage(format!(
+                "cannot write {path}: {e} (run gilspec docs from the repository's top)"
+            ))
+        })?;
+        println!("wrote {path}");
+    }
+    Ok(if rows.iter().all(Row::as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Check the models, properties and checkers the options select, with progress on a
+/// terminal.
+fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
     let models: Vec<&'static Model> = if opts.positional.is_empty() {
         models::ALL.to_vec()
     } else {
@@ -319,23 +371,7 @@ fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
     if progress {
         eprint!("\r\x1b[2K");
     }
-    if opts.json {
-        let json: Vec<_> = rows.iter().map(Row::to_json).collect();
-        println!("{}", serde_json::to_string_pretty(&json).expect("json"));
-    } else {
-        print!("{}", report::table(&rows));
-        let wrong = rows.iter().filter(|r| !r.as_expected()).count();
-        println!(
-            "\n{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
-            rows.len(),
-            rows.len() - wrong
-        );
-    }
-    Ok(if rows.iter().all(Row::as_expected) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(rows)
 }
 
 fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
