@@ -254,7 +254,17 @@ fn spurious_settings(opts: &Options, model: &Model) -> Vec<bool> {
 fn list(opts: &Options) -> Result<ExitCode, Usage> {
     let mut out = String::new();
     for m in models::ALL {
-        out += &format!("{}: {}\n  {}\n", m.id, m.title, m.question);
+        let bound = |b: Option<usize>| {
+            b.map_or("exhaustive".to_owned(), |k| format!("preemption bound {k}"))
+        };
+        out += &format!(
+            "{}: {}\n  {}\n  loom: {} (deep suite: {})\n",
+            m.id,
+            m.title,
+            m.question,
+            bound(m.loom_bound.default),
+            bound(m.loom_bound.deep)
+        );
         for p in m.properties {
             let expect: Vec<String> = Checker::ALL
                 .iter()
