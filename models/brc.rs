@@ -108,6 +108,28 @@ impl Object {
         }
     }
 
+    /// A compare-exchange loop on `ob_ref_shared`, starting from the value `s` last read:
+    /// `next` gives the value to store in place of the current one, or `None` to give up.
+    /// Returns the value replaced and the value stored, or `None` if it gave up.
+    fn update_shared(
+        &self,
+        action: &str,
+        mut s: i64,
+        failure: std::sync::atomic::Ordering,
+        next: impl Fn(i64) -> Option<i64>,
+    ) -> Option<(i64, i64)> {
+        loop {
+            let new = next(s)?;
+            match self
+                .shared
+                .compare_exchange(action, s, new, AcqRel, failure)
+            {
+                Ok(_) => return Some((s, new)),
+                Err(now) => s = now,
+            }
+        }
+    }
+
     /// Objects/object.c#_Py_MergeZeroLocalRefcount
     fn merge_zero_local(&self) {
         let s = self.shared.load(
@@ -119,20 +141,11 @@ impl Object {
         }
         self.tid
             .store("_Py_MergeZeroLocalRefcount: ob_tid = 0", 0, Relaxed);
-        let mut s = s;
-        loop {
-            match self.shared.compare_exchange(
-                "_Py_MergeZeroLocalRefcount: CAS MERGED",
-                s,
-                s | MERGED,
-                AcqRel,
-                Acquire,
-            ) {
-                Ok(_) => break,
-                Err(now) => s = now,
-            }
-        }
-        if s | MERGED == MERGED {
+        let merged =
+            self.update_shared("_Py_MergeZeroLocalRefcount: CAS MERGED", s, Acquire, |s| {
+                Some(s | MERGED)
+            });
+        if merged.map(|(_, new)| new) == Some(MERGED) {
             self.free();
         }
     }
@@ -141,52 +154,34 @@ impl Object {
     /// a borrowed one, unless the object may be dying (shared count 0: the owner may be on
     /// its free fast path; exactly MERGED: dying).
     fn try_incref_shared(&self) -> bool {
-        let mut s = self
+        let s = self
             .shared
             .load("_Py_TryIncRefShared: load ob_ref_shared", Relaxed);
-        loop {
+        let taken = self.update_shared("_Py_TryIncRefShared: CAS +4", s, Relaxed, |s| {
             let refuse = (self.variant.try_incref_refuses_zero && s == 0) || s == MERGED; // BUG (brc-tryincref-at-zero) without the 0 test
-            if refuse {
-                rt::step("_Py_TryIncRefShared: refuse");
-                return false;
-            }
-            match self.shared.compare_exchange(
-                "_Py_TryIncRefShared: CAS +4",
-                s,
-                s + 4,
-                AcqRel,
-                Relaxed,
-            ) {
-                Ok(_) => {
-                    heap::take_ref(self.obj);
-                    return true;
-                }
-                Err(now) => s = now,
-            }
+            (!refuse).then_some(s + 4)
+        });
+        if taken.is_none() {
+            rt::step("_Py_TryIncRefShared: refuse");
+            return false;
         }
+        heap::take_ref(self.obj);
+        true
     }
 
     /// Objects/object.c#_Py_DecRefShared
     fn shared_decref(&self) {
         heap::drop_ref(self.obj);
-        let mut s = self
+        let queues = |s: i64| self.variant.queue && (s == 0 || s == 1); // BUG (brc-no-queue) when false: the count may go negative
+        let s = self
             .shared
             .load("_Py_DecRefShared: load ob_ref_shared", Relaxed);
-        let (new, queue) = loop {
-            let queue = self.variant.queue && (s == 0 || s == 1);
-            let new = if queue { s | QUEUED } else { s - 4 }; // BUG (brc-no-queue): may go negative
-            match self.shared.compare_exchange(
-                "_Py_DecRefShared: CAS ob_ref_shared",
-                s,
-                new,
-                AcqRel,
-                Relaxed,
-            ) {
-                Ok(_) => break (new, queue),
-                Err(now) => s = now,
-            }
-        };
-        if queue {
+        let (old, new) = self
+            .update_shared("_Py_DecRefShared: CAS ob_ref_shared", s, Relaxed, |s| {
+                Some(if queues(s) { s | QUEUED } else { s - 4 })
+            })
+            .expect("a decref never gives up");
+        if queues(old) {
             self.enqueue();
         } else if new == MERGED {
             self.free();
@@ -197,22 +192,14 @@ impl Object {
     fn enqueue(&self) {
         if self.tid.load("_Py_brc_queue_object: load ob_tid", Relaxed) == 0 {
             // The owner merged meanwhile: drop the reference through the shared count.
-            let mut s = self
+            let s = self
                 .shared
                 .load("_Py_brc_queue_object: load ob_ref_shared", Relaxed);
-            loop {
-                match self.shared.compare_exchange(
-                    "_Py_brc_queue_object: CAS ob_ref_shared",
-                    s,
-                    s - 4,
-                    AcqRel,
-                    Relaxed,
-                ) {
-                    Ok(_) => break,
-                    Err(now) => s = now,
-                }
-            }
-            if s - 4 == MERGED {
+            let dropped =
+                self.update_shared("_Py_brc_queue_object: CAS ob_ref_shared", s, Relaxed, |s| {
+                    Some(s - 4)
+                });
+            if dropped.map(|(_, new)| new) == Some(MERGED) {
                 self.free();
             }
             return;
@@ -251,36 +238,25 @@ impl Object {
         let local = self
             .local
             .load("_Py_ExplicitMergeRefcount: load ob_ref_local", Relaxed);
-        if self.variant.stores_before_merge {
+        let forget_owner = || {
             self.local
                 .store("_Py_ExplicitMergeRefcount: ob_ref_local = 0", 0, Relaxed);
             self.tid
                 .store("_Py_ExplicitMergeRefcount: ob_tid = 0", 0, Relaxed);
+        };
+        if self.variant.stores_before_merge {
+            forget_owner();
         }
-        let mut s = self
+        let s = self
             .shared
             .load("_Py_ExplicitMergeRefcount: load ob_ref_shared", Relaxed);
-        let new = loop {
-            let new = (((s >> 2) + local - 1) << 2) | MERGED;
-            match self.shared.compare_exchange(
-                "_Py_ExplicitMergeRefcount: CAS MERGED",
-                s,
-                new,
-                AcqRel,
-                Relaxed,
-            ) {
-                Ok(_) => break new,
-                Err(now) => s = now,
-            }
-        };
+        let merged = self.update_shared("_Py_ExplicitMergeRefcount: CAS MERGED", s, Relaxed, |s| {
+            Some((((s >> 2) + local - 1) << 2) | MERGED)
+        });
         if !self.variant.stores_before_merge {
-            // BUG (gh-119999): published MERGED first; another thread may free it by now
-            self.local
-                .store("_Py_ExplicitMergeRefcount: ob_ref_local = 0", 0, Relaxed);
-            self.tid
-                .store("_Py_ExplicitMergeRefcount: ob_tid = 0", 0, Relaxed);
+            forget_owner(); // BUG (gh-119999): MERGED is published; another thread may have freed it
         }
-        if new == MERGED {
+        if merged.map(|(_, new)| new) == Some(MERGED) {
             self.free();
         }
     }

@@ -28,24 +28,28 @@ use crate::rt::{self, Mutex, Var};
 /// A count at or above this is immortal (`_Py_IMMORTAL_REFCNT`, reduced to a sentinel).
 pub const IMMORTAL: i64 = 1 << 32;
 
-/// One GIL per interpreter: worker A runs in the main interpreter, B in a subinterpreter.
-pub struct PerInterpreterGil {
+/// One GIL per interpreter: worker B runs in a subinterpreter; main, A and C in the main
+/// interpreter. `IS_IMMORTAL` says whether the shared object is immortal.
+pub struct PerInterpreterGil<const IS_IMMORTAL: bool> {
     gils: [Mutex<()>; 2],
     counts: Vec<Var>,
-    immortal: bool,
 }
 
-impl PerInterpreterGil {
+pub type Immortal = PerInterpreterGil<true>;
+pub type Mortal = PerInterpreterGil<false>;
+
+impl<const IS_IMMORTAL: bool> PerInterpreterGil<IS_IMMORTAL> {
     fn gil(&self) -> &Mutex<()> {
-        // B runs in the subinterpreter; main, A and C in the main interpreter.
         &self.gils[usize::from(rt::thread_name() == "B")]
     }
+}
 
-    fn build(objects: &[Obj], refs: &[i64], immortal: bool) -> Self {
+impl<const IS_IMMORTAL: bool> Counting for PerInterpreterGil<IS_IMMORTAL> {
+    fn new(objects: &[Obj], refs: &[i64]) -> Self {
         let counts = objects
             .iter()
             .zip(refs)
-            .map(|(&o, &r)| Var::field(o, "ob_refcnt", if immortal { IMMORTAL } else { r }))
+            .map(|(&o, &r)| Var::field(o, "ob_refcnt", if IS_IMMORTAL { IMMORTAL } else { r }))
             .collect();
         PerInterpreterGil {
             gils: [
@@ -53,19 +57,13 @@ impl PerInterpreterGil {
                 Mutex::new("subinterpreter's GIL", ()),
             ],
             counts,
-            immortal,
         }
     }
-}
 
-pub struct Immortal(PerInterpreterGil);
-pub struct Mortal(PerInterpreterGil);
-
-impl PerInterpreterGil {
     fn incref(&self, i: usize) {
         let _gil = self.gil().lock("incref: take own GIL");
         let n = self.counts[i].read("incref: load");
-        if self.immortal && n >= IMMORTAL {
+        if n >= IMMORTAL {
             return; // _Py_IsImmortal: leave the count alone
         }
         self.counts[i].write("incref: store", n + 1);
@@ -74,35 +72,11 @@ impl PerInterpreterGil {
     fn decref(&self, i: usize) -> bool {
         let _gil = self.gil().lock("decref: take own GIL");
         let n = self.counts[i].read("decref: load");
-        if self.immortal && n >= IMMORTAL {
+        if n >= IMMORTAL {
             return false;
         }
         self.counts[i].write("decref: store", n - 1);
         n - 1 == 0
-    }
-}
-
-impl Counting for Immortal {
-    fn new(objects: &[Obj], refs: &[i64]) -> Self {
-        Immortal(PerInterpreterGil::build(objects, refs, true))
-    }
-    fn incref(&self, i: usize) {
-        self.0.incref(i);
-    }
-    fn decref(&self, i: usize) -> bool {
-        self.0.decref(i)
-    }
-}
-
-impl Counting for Mortal {
-    fn new(objects: &[Obj], refs: &[i64]) -> Self {
-        Mortal(PerInterpreterGil::build(objects, refs, false))
-    }
-    fn incref(&self, i: usize) {
-        self.0.incref(i);
-    }
-    fn decref(&self, i: usize) -> bool {
-        self.0.decref(i)
     }
 }
 
