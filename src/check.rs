@@ -484,7 +484,7 @@ pub fn run_loom(
     events: WaitEvents,
 ) -> Run {
     install_quiet_hook();
-    let exec = Exec::with_waits(Backend::Loom, Some(property), wait_config(limits, events));
+    let exec = Exec::new(Backend::Loom, Some(property), wait_config(limits, events));
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = bound;
     // Checked before every execution, so the budget is exact (loom returns silently
@@ -613,7 +613,7 @@ pub fn run_shuttle<S: Scheduler + 'static>(
     events: WaitEvents,
 ) -> Run {
     install_quiet_hook();
-    let exec = Exec::with_waits(
+    let exec = Exec::new(
         Backend::Shuttle,
         Some(property),
         wait_config(limits, events),
@@ -635,7 +635,7 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
         budget: 0,
         ..wait_config(limits, WaitEvents::Fixed(BTreeSet::new()))
     };
-    let exec = Exec::with_waits(Backend::Std, Some(property), waits);
+    let exec = Exec::new(Backend::Std, Some(property), waits);
     let f = execution(&exec, body);
     let runner = exec.clone();
     let result = std::thread::Builder::new()
@@ -701,7 +701,7 @@ pub fn run_script(
     events: WaitEvents,
 ) -> (Run, Trace) {
     install_quiet_hook();
-    let exec = Exec::with_waits(
+    let exec = Exec::new(
         Backend::Shuttle,
         Some(property),
         wait_config(limits, events),

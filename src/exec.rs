@@ -103,18 +103,6 @@ pub struct WaitConfig {
     pub max_steps: usize,
 }
 
-impl Default for WaitConfig {
-    fn default() -> WaitConfig {
-        WaitConfig {
-            spurious: false,
-            timeouts: true,
-            budget: 0,
-            events: WaitEvents::Fixed(BTreeSet::new()),
-            max_steps: 500,
-        }
-    }
-}
-
 /// One checker run of one model: many executions.
 pub struct Exec {
     pub backend: Backend,
@@ -129,11 +117,7 @@ thread_local! {
 }
 
 impl Exec {
-    pub fn new(backend: Backend, armed: Option<&str>) -> Arc<Exec> {
-        Exec::with_waits(backend, armed, WaitConfig::default())
-    }
-
-    pub fn with_waits(backend: Backend, armed: Option<&str>, waits: WaitConfig) -> Arc<Exec> {
+    pub fn new(backend: Backend, armed: Option<&str>, waits: WaitConfig) -> Arc<Exec> {
         Arc::new(Exec {
             backend,
             armed: armed.map(str::to_owned),
