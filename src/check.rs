@@ -35,8 +35,11 @@ pub struct Limits {
     pub seed: u64,
     /// shuttle PCT: the bug depth it targets.
     pub pct_depth: usize,
-    /// loom: after a violation, search for the one with the fewest preemptions.
+    /// loom: after a violation, search for the one with the fewest preemptions, then
+    /// among those for the one with the fewest steps.
     pub minimize: bool,
+    /// loom: at most this many executions in the search for the fewest steps.
+    pub steps_budget: u64,
     /// Condition variables may wake spuriously.
     pub spurious: bool,
     /// Timed waits may time out (off: they wait like untimed ones, as loom and shuttle do).
@@ -69,6 +72,7 @@ impl Default for Limits {
             seed: 0,
             pct_depth: 3,
             minimize: true,
+            steps_budget: 50_000,
             spurious: false,
             timeouts: true,
             wait_events: 2,
@@ -278,6 +282,9 @@ pub struct Outcome {
     pub preemptions: Option<usize>,
     /// The preemption count is proven minimal (every smaller bound was explored in full).
     pub preemptions_minimal: bool,
+    /// No violating execution with that many preemptions has fewer steps (all of them
+    /// were explored); otherwise the trace is only the shortest found.
+    pub steps_minimal: bool,
     pub note: Option<String>,
 }
 
@@ -473,6 +480,31 @@ fn wait_config(limits: &Limits, events: WaitEvents) -> WaitConfig {
     }
 }
 
+/// Run loom over `exec`'s executions: at most `budget` of them, at this preemption bound.
+fn loom_check(
+    exec: &Arc<Exec>,
+    body: &Body,
+    limits: &Limits,
+    bound: Option<usize>,
+    budget: u64,
+) -> Result<(), Box<dyn Any + Send>> {
+    install_quiet_hook();
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = bound;
+    // Checked before every execution, so the budget is exact (loom returns silently
+    // when it is spent; we count executions to tell that from an exhaustive pass).
+    builder.checkpoint_interval = 1;
+    builder.max_permutations = Some(budget as usize + 1);
+    builder.max_duration = None;
+    // Our own step budget (a livelock) should stop a runaway execution first.
+    builder.max_branches = 20 * limits.max_steps.max(50);
+    let f = execution(exec, body);
+    set_quiet(true);
+    let result = exec.enter(|| panic::catch_unwind(AssertUnwindSafe(|| builder.check(f))));
+    set_quiet(false);
+    result
+}
+
 /// One loom run with the given waits ending in events, stopping at the first violation
 /// of `property` or after `budget` executions.
 pub fn run_loom(
@@ -483,27 +515,75 @@ pub fn run_loom(
     budget: u64,
     events: WaitEvents,
 ) -> Run {
-    install_quiet_hook();
     let exec = Exec::new(Backend::Loom, Some(property), wait_config(limits, events));
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = bound;
-    // Checked before every execution, so the budget is exact (loom returns silently
-    // when it is spent; we count executions to tell that from an exhaustive pass).
-    builder.checkpoint_interval = 1;
-    builder.max_permutations = Some(budget as usize + 1);
-    builder.max_duration = None;
-    // Our own step budget (a livelock) should stop a runaway execution first.
-    builder.max_branches = 20 * limits.max_steps.max(50);
-    let f = execution(&exec, body);
-    set_quiet(true);
-    let result = exec.enter(|| panic::catch_unwind(AssertUnwindSafe(|| builder.check(f))));
-    set_quiet(false);
+    let result = loom_check(&exec, body, limits, bound, budget);
     let mut run = finish(&exec, result, |events| Schedule::Loom {
         bound,
         execution: exec.executions(),
         events,
     });
     run.budget_spent = run.failure.is_none() && run.error.is_none() && run.executions >= budget;
+    run
+}
+
+/// A loom run that goes on past violations of `property` and returns the one with the
+/// fewest steps. `complete` says whether every execution at this bound was explored (a
+/// deadlock, a data race or a livelock, which loom cannot go past, stops it too).
+fn shortest_loom(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    bound: Option<usize>,
+    budget: u64,
+    events: WaitEvents,
+) -> (Run, bool) {
+    let exec = Exec::collecting(Backend::Loom, property, wait_config(limits, events));
+    let result = loom_check(&exec, body, limits, bound, budget);
+    let mut run = Run {
+        executions: exec.executions(),
+        failure: None,
+        budget_spent: false,
+        error: None,
+        max_eligible_waits: exec.max_eligible_waits(),
+    };
+    let complete = result.is_ok() && run.executions < budget;
+    run.failure = exec.shortest().map(|c| caught_failure(c, bound));
+    (run, complete)
+}
+
+fn caught_failure(c: crate::exec::Caught, bound: Option<usize>) -> Failure {
+    Failure {
+        violation: c.violation,
+        trace: Trace { events: c.trace },
+        schedule: Schedule::Loom {
+            bound,
+            execution: c.execution,
+            events: c.fired,
+        },
+        execution: c.execution,
+    }
+}
+
+/// Replay the `execution`-th execution of a loom run. The run goes on past violations, as
+/// the search for the fewest steps did, so any execution it numbered is reached.
+fn replay_loom(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    bound: Option<usize>,
+    execution: u64,
+    events: WaitEvents,
+) -> Run {
+    let exec = Exec::collecting(Backend::Loom, property, wait_config(limits, events));
+    let result = loom_check(&exec, body, limits, bound, execution);
+    let mut run = finish(&exec, result, |events| Schedule::Loom {
+        bound,
+        execution: exec.executions(),
+        events,
+    });
+    if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
+        run.failure = exec.caught().map(|c| caught_failure(c, bound));
+    }
     run
 }
 
@@ -667,7 +747,7 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             bound, execution, ..
         } => {
             // Loom's order of exploration is deterministic: run up to that execution.
-            run_loom(body, property, limits, *bound, *execution, events)
+            replay_loom(body, property, limits, *bound, *execution, events)
         }
         Schedule::Shuttle { tasks, .. } => {
             let mut run = run_shuttle(
@@ -800,6 +880,7 @@ fn base_outcome(checker: Checker, property: &str, executions: u64, bound: String
         failure: None,
         preemptions: None,
         preemptions_minimal: false,
+        steps_minimal: false,
         note: None,
     }
 }
@@ -869,6 +950,7 @@ fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
             o.failure = Some(f);
             o.preemptions = Some(k);
             o.preemptions_minimal = proven;
+            fewest_steps(body, property, limits, &mut o);
             return o;
         }
         if r.error.is_some() {
@@ -878,4 +960,37 @@ fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
     o.preemptions = bound;
     o.preemptions_minimal = proven && bound.is_some();
     o
+}
+
+/// Among the violating executions with the fewest preemptions, find the one with the
+/// fewest steps: explore that bound again, past every violation, and keep the shortest.
+/// Deadlocks, data races and livelocks are loom's own panics, which it cannot go past:
+/// for those the first one found stays.
+fn fewest_steps(body: &Body, property: &str, limits: &Limits, o: &mut Outcome) {
+    let Some(first) = &o.failure else { return };
+    let stops_loom = [
+        builtin::NO_DEADLOCK,
+        builtin::NO_DATA_RACE,
+        builtin::PROGRESS,
+    ];
+    if stops_loom.contains(&first.violation.property.as_str()) {
+        return;
+    }
+    let mut shortest = first.clone();
+    let mut complete = true;
+    let run = explore_events(limits, limits.steps_budget, |events, budget| {
+        let (mut run, done) = shortest_loom(body, property, limits, o.preemptions, budget, events);
+        complete &= done;
+        if let Some(f) = run.failure.take() {
+            if f.trace.len() < shortest.trace.len() {
+                shortest = f;
+            }
+        }
+        // Stop at the first incomplete run: what it did not explore is not known.
+        run.budget_spent = !done;
+        run
+    });
+    o.executions += run.executions;
+    o.steps_minimal = complete && !run.budget_spent;
+    o.failure = Some(shortest);
 }

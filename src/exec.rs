@@ -74,6 +74,22 @@ pub(crate) struct ExecState {
     /// Which thread holds each mutex, and which mutex each thread is trying to take.
     pub lock_holders: BTreeMap<String, String>,
     pub lock_wanted: BTreeMap<String, String>,
+    /// In a collecting run: this execution's first violation of the armed property.
+    pub caught: Option<Caught>,
+    /// In a collecting run: the violation with the fewest steps so far (kept across
+    /// executions).
+    pub shortest: Option<Caught>,
+}
+
+/// A violation a collecting run noted without stopping: how it read, and how to get there.
+#[derive(Clone, Debug)]
+pub(crate) struct Caught {
+    pub violation: Violation,
+    /// The trace up to and including the violation.
+    pub trace: Vec<Event>,
+    pub fired: Vec<usize>,
+    /// 1-based, within the run.
+    pub execution: u64,
 }
 
 /// Which eligible waits end in an explored event instead of blocking.
@@ -109,6 +125,10 @@ pub struct Exec {
     /// The property whose violation stops the execution; others are only noted.
     pub armed: Option<String>,
     pub waits: WaitConfig,
+    /// A violation of the armed property is noted and the execution goes on (loom then
+    /// explores past it), so a run can look for the violating execution with the fewest
+    /// steps; without it, the first violation stops the run.
+    pub collect: bool,
     state: Mutex<ExecState>,
 }
 
@@ -122,6 +142,18 @@ impl Exec {
             backend,
             armed: armed.map(str::to_owned),
             waits,
+            collect: false,
+            state: Mutex::new(ExecState::default()),
+        })
+    }
+
+    /// A run that notes violations of the armed property and goes on (see `collect`).
+    pub fn collecting(backend: Backend, armed: &str, waits: WaitConfig) -> Arc<Exec> {
+        Arc::new(Exec {
+            backend,
+            armed: Some(armed.to_owned()),
+            waits,
+            collect: true,
             state: Mutex::new(ExecState::default()),
         })
     }
@@ -162,6 +194,7 @@ impl Exec {
         *s = ExecState {
             executions: s.executions + 1,
             max_eligible_waits: s.max_eligible_waits,
+            shortest: s.shortest.take(),
             live: BTreeSet::from(["main".to_owned()]),
             ..ExecState::default()
         };
@@ -202,6 +235,38 @@ impl Exec {
 
     pub fn violation(&self) -> Option<Violation> {
         self.state().violation.clone()
+    }
+
+    /// A collecting run: the current (or last) execution's first violation.
+    pub(crate) fn caught(&self) -> Option<Caught> {
+        self.state().caught.clone()
+    }
+
+    /// A collecting run: the violation with the fewest steps of all executions so far.
+    pub(crate) fn shortest(&self) -> Option<Caught> {
+        self.state().shortest.clone()
+    }
+
+    /// A collecting run: note the execution's first violation, and keep it if it is the
+    /// shortest yet.
+    fn catch(&self, violation: Violation) {
+        let mut s = self.state();
+        if s.caught.is_some() {
+            return;
+        }
+        let caught = Caught {
+            violation,
+            trace: s.trace.clone(),
+            fired: s.fired.clone(),
+            execution: s.executions,
+        };
+        if s.shortest
+            .as_ref()
+            .is_none_or(|best| caught.trace.len() < best.trace.len())
+        {
+            s.shortest = Some(caught.clone());
+        }
+        s.caught = Some(caught);
     }
 
     pub(crate) fn set_violation(&self, v: Violation) {
@@ -438,10 +503,15 @@ pub fn report(property: &str, message: String) {
         )),
     );
     if armed {
-        exec.set_violation(Violation {
+        let violation = Violation {
             property: property.to_owned(),
             message,
-        });
+        };
+        if exec.collect {
+            exec.catch(violation);
+            return;
+        }
+        exec.set_violation(violation);
         std::panic::panic_any(VIOLATION_PANIC);
     }
 }

@@ -115,13 +115,15 @@ impl Row {
                 let f = o.failure.as_ref().expect("a violation has a failure");
                 match (o.checker, o.preemptions) {
                     (Checker::Loom, Some(k)) => format!(
-                        "violated: loom, {k} preemption{}{}",
+                        "violated: loom, {k} preemption{}{}, {} steps{}",
                         if k == 1 { "" } else { "s" },
                         if o.preemptions_minimal {
                             " (fewest)"
                         } else {
                             ""
-                        }
+                        },
+                        f.trace.len(),
+                        if o.steps_minimal { " (fewest)" } else { "" }
                     ),
                     _ => format!("violated: {}, execution {}", o.checker, f.execution),
                 }
@@ -167,6 +169,7 @@ impl Row {
             v["context_switches"] = json!(f.trace.context_switches());
             v["preemptions"] = json!(o.preemptions);
             v["preemptions_minimal"] = json!(o.preemptions_minimal);
+            v["steps_minimal"] = json!(o.steps_minimal);
             v["trace"] = f.trace.to_json();
             v["replay"] = json!(self.replay().map(|r| r.to_string()));
         }
