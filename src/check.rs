@@ -981,10 +981,10 @@ fn fewest_steps(body: &Body, property: &str, limits: &Limits, o: &mut Outcome) {
     let run = explore_events(limits, limits.steps_budget, |events, budget| {
         let (mut run, done) = shortest_loom(body, property, limits, o.preemptions, budget, events);
         complete &= done;
-        if let Some(f) = run.failure.take() {
-            if f.trace.len() < shortest.trace.len() {
-                shortest = f;
-            }
+        if let Some(f) = run.failure.take()
+            && f.trace.len() < shortest.trace.len()
+        {
+            shortest = f;
         }
         // Stop at the first incomplete run: what it did not explore is not known.
         run.budget_spent = !done;
