@@ -11,7 +11,7 @@ use std::any::Any;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Instant;
 
@@ -431,11 +431,20 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_owned()
 }
 
+/// Executions started by every checker run in this process: a progress display samples
+/// it from another thread while a long check runs.
+static EXECUTIONS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+pub fn executions_started() -> u64 {
+    EXECUTIONS_STARTED.load(Ordering::Relaxed)
+}
+
 /// The function a checker runs once per execution.
 fn execution(exec: &Arc<Exec>, body: &Body) -> impl Fn() + Send + Sync + 'static {
     let exec = exec.clone();
     let body = body.clone();
     move || {
+        EXECUTIONS_STARTED.fetch_add(1, Ordering::Relaxed);
         exec.begin_execution();
         body();
         exec.end_execution();

@@ -353,7 +353,7 @@ fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
         .checkers
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
-    let progress = !opts.json && std::io::stderr().is_terminal();
+    let progress = (!opts.json && std::io::stderr().is_terminal()).then(Progress::start);
     let mut rows: Vec<Row> = Vec::new();
     for m in &models {
         for spurious in spurious_settings(opts, m) {
@@ -364,24 +364,94 @@ fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
                 .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
             {
                 for &c in &checkers {
-                    if progress {
-                        let s = if spurious {
-                            " (spurious wakeups on)"
-                        } else {
-                            ""
-                        };
-                        eprint!("\r\x1b[2Kchecking {} {}{s} under {c} ...", m.id, p.id);
-                        let _ = std::io::stderr().flush();
+                    if let Some(progress) = &progress {
+                        let s = if spurious { " (spurious on)" } else { "" };
+                        progress.now(format!(
+                            "[{}/{}] {} {}{s} under {c}",
+                            rows.len() + 1,
+                            total_rows(opts, &models, &checkers),
+                            m.id,
+                            p.id
+                        ));
                     }
                     rows.push(report::check_row(m, p.id, c, params, &opts.limits));
                 }
             }
         }
     }
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
     Ok(rows)
+}
+
+/// How many rows `check_rows` will compute, for "[row/total]".
+fn total_rows(opts: &Options, models: &[&'static Model], checkers: &[Checker]) -> usize {
+    models
+        .iter()
+        .map(|m| {
+            let properties = m
+                .properties
+                .iter()
+                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
+                .count();
+            spurious_settings(opts, m).len() * properties * checkers.len()
+        })
+        .sum()
+}
+
+/// A status line on a terminal: which row is being checked and how many executions it
+/// has explored so far, redrawn four times a second by a thread of its own (the checkers
+/// run on this one).
+struct Progress {
+    state: std::sync::Arc<std::sync::Mutex<(String, u64, bool)>>,
+    painter: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start() -> Progress {
+        let state = std::sync::Arc::new(std::sync::Mutex::new((String::new(), 0, false)));
+        let shared = state.clone();
+        let painter = std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let Ok(s) = shared.lock() else { return };
+                if s.2 {
+                    return;
+                }
+                Progress::paint(&s.0, s.1);
+            }
+        });
+        Progress {
+            state,
+            painter: Some(painter),
+        }
+    }
+
+    /// Draw the line (with the state locked, so the two threads never interleave).
+    fn paint(label: &str, base: u64) {
+        let executions = check::executions_started() - base;
+        eprint!("\r\x1b[2Kchecking {label}: {executions} executions");
+        let _ = std::io::stderr().flush();
+    }
+
+    /// A new row starts: show its label and count its executions from zero.
+    fn now(&self, label: String) {
+        if let Ok(mut s) = self.state.lock() {
+            *s = (label, check::executions_started(), false);
+            Progress::paint(&s.0, s.1);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.2 = true;
+            eprint!("\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+        }
+        if let Some(p) = self.painter.take() {
+            let _ = p.join();
+        }
+    }
 }
 
 fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {

@@ -9,7 +9,15 @@ use gilspec::report::{self, Replay, Row};
 
 fn rows(base: Params, limits: &Limits) -> Vec<Row> {
     let mut rows = Vec::new();
-    for m in models::ALL {
+    for (i, m) in models::ALL.iter().enumerate() {
+        // Progress, for the long deep suite: cargo shows it with `-- --nocapture`.
+        eprintln!(
+            "[{}/{}] {} ({} workers)",
+            i + 1,
+            models::ALL.len(),
+            m.id,
+            base.threads
+        );
         for &spurious in m.spurious_settings() {
             for p in m.properties {
                 for c in Checker::ALL {

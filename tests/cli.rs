@@ -236,3 +236,30 @@ fn traces_come_in_every_format() {
     let steps: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
 }
+
+/// Run gilspec on a pseudo-terminal (util-linux's `script`), as a person would.
+fn on_a_terminal(args: &str) -> String {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_gilspec"));
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("util-linux's script runs a command on a pseudo-terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_check_shows_progress_on_a_terminal_and_stays_quiet_otherwise() {
+    let shown = on_a_terminal("check mp-value --checker loom");
+    assert!(
+        shown.contains("checking [1/1] mp-value no_lost_update under loom: "),
+        "{shown:?}"
+    );
+    assert!(shown.contains(" executions"), "{shown:?}");
+
+    let json = on_a_terminal("check mp-value --checker loom --json");
+    assert!(!json.contains("checking ["), "{json:?}");
+
+    let (code, _, err) = gilspec(&["check", "mp-value", "--checker", "loom"]);
+    assert_eq!(code, 0);
+    assert!(err.is_empty(), "piped: no progress, got {err:?}");
+}
