@@ -7,6 +7,7 @@
 //! - [`model`]: models as data; [`models`]: the models themselves and their registry.
 //! - [`trace`]: counterexamples for people.
 
+pub mod book;
 pub mod check;
 pub mod claims;
 pub mod exec;

@@ -314,12 +314,23 @@ fn docs(opts: &Options) -> Result<ExitCode, Usage> {
         ));
     }
     let rows = check_rows(opts)?;
-    let pages = [
-        ("docs/verdicts.md", report::markdown_table(&rows)),
-        ("docs/seed-claims.md", gilspec::claims::page(models::ALL)),
+    let mut pages = vec![
+        ("docs/verdicts.md".to_owned(), report::markdown_table(&rows)),
+        (
+            "docs/seed-claims.md".to_owned(),
+            gilspec::claims::page(models::ALL),
+        ),
     ];
+    // The chapters: prose by hand, with generated blocks (see src/book.rs).
+    for path in gilspec::book::chapters("docs").map_err(Usage)? {
+        let page = std::fs::read_to_string(&path)
+            .map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
+        let filled = gilspec::book::fill(&page, models::ALL, &rows)
+            .map_err(|e| Usage(format!("{path}: {e}")))?;
+        pages.push((path, filled));
+    }
     for (path, text) in pages {
-        std::fs::write(path, text).map_err(|e| {
+        std::fs::write(&path, text).map_err(|e| {
             Usage(format!(
                 "cannot write {path}: {e} (run gilspec docs from the repository's top)"
             ))
@@ -533,7 +544,7 @@ fn show_scenario(opts: &Options, model: &Model, scenario: &gilspec::model::Scena
         scenario.id,
         scenario.title,
         scenario.source,
-        scenario.script.len()
+        scenario.steps().len()
     );
     print_trace(opts, &header, &trace);
     ExitCode::SUCCESS

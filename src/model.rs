@@ -133,9 +133,28 @@ pub struct Scenario {
     /// The property the scenario breaks (or shows holding).
     pub property: &'static str,
     pub threads: usize,
+    /// The thread of each step; `A*9` stands for nine steps of A.
     pub script: &'static [&'static str],
     /// Which eligible waits (in execution order) time out or wake spuriously.
     pub wait_events: &'static [usize],
+}
+
+impl Scenario {
+    /// The script with its repetitions written out: the thread of each step.
+    pub fn steps(&self) -> Vec<String> {
+        self.script
+            .iter()
+            .flat_map(|entry| match entry.split_once('*') {
+                Some((thread, n)) => {
+                    let n = n
+                        .parse()
+                        .expect("a script repeats a thread a number of times");
+                    vec![thread.to_owned(); n]
+                }
+                None => vec![entry.to_string()],
+            })
+            .collect()
+    }
 }
 
 /// The preemption bound loom runs a model with: `None` explores every execution.

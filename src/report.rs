@@ -238,7 +238,7 @@ pub fn run_scenario(
     scenario: &Scenario,
     limits: &Limits,
 ) -> (check::Run, crate::trace::Trace) {
-    let script: Vec<String> = scenario.script.iter().map(|s| s.to_string()).collect();
+    let script = scenario.steps();
     let params = Params {
         threads: scenario.threads,
         spurious: false,

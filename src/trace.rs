@@ -253,17 +253,39 @@ impl Trace {
         out
     }
 
-    /// The same table in Markdown.
-    pub fn to_markdown(&self) -> String {
-        let mut out =
-            String::from("| step | thread | action | shared values |\n|---:|---|---|---|\n");
+    /// The threads in the order they first act.
+    pub fn threads(&self) -> Vec<&str> {
+        let mut threads: Vec<&str> = Vec::new();
         for e in &self.events {
+            if !threads.contains(&e.thread.as_str()) {
+                threads.push(&e.thread);
+            }
+        }
+        threads
+    }
+
+    /// The same table in Markdown, with one column per thread: each step's action sits
+    /// in its thread's column, so the interleaving reads top to bottom.
+    pub fn to_markdown(&self) -> String {
+        let threads = self.threads();
+        let mut out = format!("| step | {} | shared values |\n", threads.join(" | "));
+        let _ = writeln!(out, "|---:|{}---|", "---|".repeat(threads.len()));
+        for e in &self.events {
+            let cells: Vec<String> = threads
+                .iter()
+                .map(|t| {
+                    if *t == e.thread {
+                        format!("`{}`", e.action.replace('|', "\\|"))
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} |",
+                "| {} | {} | {} |",
                 e.step,
-                e.thread,
-                e.action,
+                cells.join(" | "),
                 e.effect().replace('|', "\\|")
             );
         }
@@ -284,12 +306,9 @@ impl Trace {
         };
         let text = |s: &str| s.replace([';', '#'], ",");
         let mut out = String::from("sequenceDiagram\n");
-        let mut threads: Vec<&str> = Vec::new();
+        let threads = self.threads();
         let mut vars: Vec<&str> = Vec::new();
         for e in &self.events {
-            if !threads.contains(&e.thread.as_str()) {
-                threads.push(&e.thread);
-            }
             for a in &e.accesses {
                 let (Access::Read { var, .. } | Access::Write { var, .. }) = a;
                 if !vars.contains(&var.as_str()) {

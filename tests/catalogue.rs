@@ -2,8 +2,9 @@
 //! (with spurious wakeups off and on, for models that wait on a condition variable), and
 //! every counterexample replays to the same property and the same trace.
 
+use gilspec::book;
 use gilspec::check::{self, Limits};
-use gilspec::model::{Checker, Params};
+use gilspec::model::{Checker, Expected, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
 
@@ -101,6 +102,64 @@ fn every_verdict_matches_its_expectation_and_every_counterexample_replays() {
         committed == report::markdown_table(&rows),
         "docs/verdicts.md is stale: run `cargo run --release -- docs`"
     );
+    // So are the generated blocks of every chapter.
+    let chapters = book::chapters("docs").unwrap();
+    assert!(
+        chapters.len() >= 6,
+        "the chapters have generated blocks: {chapters:?}"
+    );
+    for path in chapters {
+        let committed = std::fs::read_to_string(&path).unwrap();
+        let now = book::fill(&committed, models::ALL, &rows).unwrap();
+        assert!(
+            committed == now,
+            "{path} is stale: run `cargo run --release -- docs`"
+        );
+    }
+}
+
+/// Every counterexample of the catalogue (default size) is shown in some chapter.
+#[test]
+fn every_counterexample_is_in_the_book() {
+    let mut pages = String::new();
+    for path in book::chapters("docs").unwrap() {
+        pages += &std::fs::read_to_string(&path).unwrap();
+    }
+    for m in models::ALL {
+        for p in m.properties {
+            let shows = |spurious: bool| {
+                let heading = format!(
+                    "### `{}` · `{}`{}",
+                    m.id,
+                    p.id,
+                    if spurious {
+                        " (spurious wakeups on)"
+                    } else {
+                        ""
+                    }
+                );
+                pages.contains(&heading)
+            };
+            let expects_failure = |spurious: bool| {
+                Checker::ALL.iter().any(|&c| {
+                    matches!(
+                        m.expected(p.id, c, Params::DEFAULT.with_spurious(spurious)),
+                        Some(Expected::Violated { .. } | Expected::Livelock)
+                    )
+                })
+            };
+            if expects_failure(false) {
+                assert!(shows(false), "no chapter shows {} {}", m.id, p.id);
+            } else if m.spurious_settings().contains(&true) && expects_failure(true) {
+                assert!(
+                    shows(true),
+                    "no chapter shows {} {} (spurious on)",
+                    m.id,
+                    p.id
+                );
+            }
+        }
+    }
 }
 
 #[test]

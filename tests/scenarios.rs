@@ -73,3 +73,99 @@ fn a_script_the_model_cannot_follow_is_reported() {
         "{error}"
     );
 }
+
+/// Every model's scenarios follow their scripts to the end (a script that no longer fits
+/// its model, after the model changed, fails here).
+#[test]
+fn every_scenario_replays_as_scripted() {
+    for m in models::ALL {
+        for s in m.scenarios {
+            let (run, trace) = report::run_scenario(m, s, &Limits::default());
+            assert_eq!(run.error, None, "{} scenario {}", m.id, s.id);
+            assert!(trace.len() >= s.steps().len(), "{} {}", m.id, s.id);
+        }
+    }
+}
+
+/// The steps of one thread, as (action, what it touched) in words.
+fn steps_of<'a>(trace: &'a gilspec::trace::Trace, thread: &str) -> Vec<(&'a str, String)> {
+    trace
+        .events
+        .iter()
+        .filter(|e| e.thread == thread)
+        .map(|e| (e.action.as_str(), e.effect()))
+        .collect()
+}
+
+/// Beazley's convoy: back from its blocking call, B finds A holding the GIL and can only
+/// ask for it after its timed wait times out; A drops it at its next check point and B
+/// gets it (the requester first, as FORCE_SWITCHING promises).
+#[test]
+fn the_convoy_makes_the_io_thread_wait_out_an_interval() {
+    let model = models::find("gil-handoff").unwrap();
+    let (run, trace) =
+        report::run_scenario(model, model.scenario("convoy").unwrap(), &Limits::default());
+    assert_eq!(run.error, None);
+    assert!(run.failure.is_none(), "{:?}", run.failure);
+    let b = steps_of(&trace, "B");
+    let after_io = b
+        .iter()
+        .position(|(a, _)| *a == "blocking call, GIL released")
+        .expect("B makes its blocking call");
+    let back: Vec<&str> = b[after_io..].iter().map(|(a, _)| *a).collect();
+    let timed_out = back
+        .iter()
+        .position(|a| *a == "take_gil: COND_TIMED_WAIT(cond): timed out")
+        .expect("B's wait for the GIL times out");
+    let request = back
+        .iter()
+        .position(|a| *a == "take_gil: SET_GIL_DROP_REQUEST")
+        .expect("then B asks A to drop it");
+    let taken = back
+        .iter()
+        .position(|a| *a == "take_gil: locked = 1")
+        .expect("and B takes the GIL");
+    assert!(timed_out < request && request < taken, "{back:?}");
+    // Meanwhile A held the GIL: it took it while B was in its blocking call.
+    let a = steps_of(&trace, "A");
+    assert!(
+        a.iter()
+            .any(|(act, eff)| *act == "_Py_HandlePending: test drop request"
+                && eff == "read drop_request[A] = 1")
+    );
+}
+
+/// gh-96387: the daemon's request outlives it and the holder waits on switch_cond for
+/// nobody; with the fix, the same interleaving finishes.
+#[test]
+fn gh_96387_hangs_the_holder_and_its_fix_does_not_in_the_same_interleaving() {
+    let unfixed = models::find("gil-exit-with-drop-request").unwrap();
+    let (run, trace) = report::run_scenario(
+        unfixed,
+        unfixed.scenario("gh-96387").unwrap(),
+        &Limits::default(),
+    );
+    assert_eq!(run.error, None);
+    let failure = run.failure.expect("the holder hangs");
+    assert_eq!(failure.violation.property, "no_deadlock");
+    assert!(
+        failure.violation.message.contains("switch_cond"),
+        "{}",
+        failure.violation.message
+    );
+    assert!(
+        trace
+            .events
+            .iter()
+            .any(|e| e.thread == "B" && e.action == "take_gil: must exit (finalizing)")
+    );
+
+    let fixed = models::find("gil-exit-resets-drop-request").unwrap();
+    let (run, _) = report::run_scenario(
+        fixed,
+        fixed.scenario("gh-96387").unwrap(),
+        &Limits::default(),
+    );
+    assert_eq!(run.error, None);
+    assert!(run.failure.is_none(), "{:?}", run.failure);
+}

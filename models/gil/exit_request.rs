@@ -79,6 +79,29 @@ const FIXED_EXPECT: &[Expect] = &[
     Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
 ];
 
+/// gh-96387 as reported: the daemon asks the holder to drop the GIL, then finds at its
+/// next timeout that it must exit, and exits; the holder, at its next check point, drops
+/// the GIL and waits on `switch_cond` for a taker that is gone.
+pub const EXIT_AFTER_REQUEST: Scenario = Scenario {
+    id: "gh-96387",
+    title: "gh-96387: the daemon asks for the GIL, then exits; the holder waits for it",
+    source: "gh-96387 (Python/ceval_gil.c#take_gil, _PyThreadState_MustExit)",
+    property: DEADLOCK,
+    threads: 2,
+    // A takes the GIL and runs a bytecode; B times out twice (a request, then exit).
+    script: &["main*2", "A*13", "B*18"],
+    wait_events: &[0, 1],
+};
+
+/// The same interleaving with the fix: the daemon resets its request before it exits (one
+/// step more), and the holder's check point finds nothing to do.
+pub const EXIT_AFTER_REQUEST_FIXED: Scenario = Scenario {
+    id: "gh-96387",
+    title: "gh-96387's interleaving with the fix: the daemon resets its request before it exits",
+    script: &["main*2", "A*13", "B*19"],
+    ..EXIT_AFTER_REQUEST
+};
+
 const SOURCES: &[&str] = &[
     "Python/ceval_gil.c#take_gil (_PyThreadState_MustExit)",
     "Python/ceval_gil.c#drop_gil (FORCE_SWITCHING)",
@@ -97,7 +120,7 @@ pub const UNFIXED: Model = Model {
     expect: UNFIXED_EXPECT,
     expect_spurious: UNFIXED_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
+    scenarios: &[EXIT_AFTER_REQUEST],
     twin: Some("gil-exit-resets-drop-request"),
     body: unfixed,
 };
@@ -113,7 +136,7 @@ pub const FIXED: Model = Model {
     expect: FIXED_EXPECT,
     expect_spurious: FIXED_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
+    scenarios: &[EXIT_AFTER_REQUEST_FIXED],
     twin: Some("gil-exit-with-drop-request"),
     body: fixed,
 };

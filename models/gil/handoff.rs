@@ -100,6 +100,19 @@ const NO_FORCE_SWITCH_EXPECT: &[Expect] = &[
     Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
 ];
 
+/// Beazley's convoy: B, I/O-bound, gives the GIL up for every blocking call; when the
+/// call returns, A, CPU-bound, has it, and B waits for a whole switch interval (its timed
+/// wait times out) before it can even ask A to drop it.
+pub const CONVOY: Scenario = Scenario {
+    id: "convoy",
+    title: "Beazley's convoy: back from I/O, the I/O-bound thread waits a switch interval for the GIL",
+    source: "D. Beazley, Understanding the Python GIL (PyCon 2010); bpo-7946",
+    property: REQUESTER_FIRST,
+    threads: 2,
+    script: &["main*2", "B*20", "A*13", "B*12"],
+    wait_events: &[0],
+};
+
 const SOURCES: &[&str] = &[
     "Python/ceval_gil.c#take_gil",
     "Python/ceval_gil.c#drop_gil",
@@ -138,7 +151,7 @@ pub const HANDOFF: Model = Model {
     expect: HANDOFF_EXPECT,
     expect_spurious: HANDOFF_EXPECT_SPURIOUS,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
+    scenarios: &[CONVOY],
     twin: Some("gil-handoff-no-force-switch"),
     body: handoff,
 };
