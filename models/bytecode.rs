@@ -21,7 +21,7 @@
 //!
 //! **Abstracts**: the GIL is a mutex and a check point is a release and re-take of it (the
 //! handoff itself is `gil-handoff`); `x` is one shared slot (a dict entry in CPython).
-//! The same three programs run on real CPython 3.11 in `docs/gil.md`.
+//! The same three programs run on real CPython 3.11 in `docs/bytecode.md`.
 
 use super::lost_update::{KEPT, LOST, PROPERTIES, ensure_all_kept};
 use crate::model::*;

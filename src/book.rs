@@ -7,7 +7,8 @@
 //! <!-- gilspec: end -->
 //! ```
 //!
-//! Kinds: `verdicts MODEL...` (the matrix: model and property × checker),
+//! Kinds: `verdicts MODEL...` (the matrix: model and property × checker), `sources
+//! MODEL...` (each model's CPython sources and what it abstracts, from its data),
 //! `counterexamples MODEL...` (every counterexample of these models, as a table with one
 //! column per thread and as a sequence diagram), and `scenario MODEL SCENARIO [steps=all]`
 //! (a scripted interleaving from the literature beside the checker's minimal trace).
@@ -89,6 +90,7 @@ fn block(words: &[&str], models: &[&'static Model], rows: &[Row]) -> Result<Stri
     match words {
         ["verdicts", ids @ ..] => Ok(verdicts(&list(ids)?, rows)),
         ["counterexamples", ids @ ..] => Ok(counterexamples(&list(ids)?, rows)),
+        ["sources", ids @ ..] => Ok(sources(&list(ids)?)),
         ["scenario", model, scenario, options @ ..] => {
             let all_steps = match options {
                 [] => false,
@@ -102,7 +104,7 @@ fn block(words: &[&str], models: &[&'static Model], rows: &[Row]) -> Result<Stri
             side_by_side(model, scenario, rows, all_steps)
         }
         _ => Err(format!(
-            "unknown gilspec block {:?}: expected verdicts, counterexamples or scenario",
+            "unknown gilspec block {:?}: expected verdicts, counterexamples, sources or scenario",
             words.join(" ")
         )),
     }
@@ -113,6 +115,23 @@ fn rows_of<'a>(model: &Model, rows: &'a [Row]) -> impl Iterator<Item = &'a Row> 
     let id = model.id;
     rows.iter()
         .filter(move |r| r.model == id && !r.params.is_deep())
+}
+
+/// Where each model's steps come from in CPython, and what it leaves out: the models'
+/// own data.
+fn sources(models: &[&'static Model]) -> String {
+    let mut out = String::from("| model | CPython sources | what it abstracts |\n|---|---|---|\n");
+    for m in models {
+        let sources: Vec<String> = m.sources.iter().map(|s| format!("`{s}`")).collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            m.id,
+            sources.join(", "),
+            m.abstracts.replace('|', "\\|")
+        );
+    }
+    out
 }
 
 /// A verdict in a few words, for one cell of the matrix.

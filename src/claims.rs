@@ -91,7 +91,8 @@ pub fn page(models: &[&Model]) -> String {
          confirms, refutes or qualifies; its verdicts are checked by `cargo test`). A claim is\n\
          *confirmed* when every model that speaks to it confirms it, *refuted* when one refutes\n\
          it, and *qualified* otherwise. Real CPython's output, where there is some, is in the\n\
-         chapters ([the GIL](gil.md), [the alternatives](alternatives.md)).\n\n\
+         chapters ([what the GIL does not protect](bytecode.md),\n\
+         [multiprocessing](multiprocessing.md)).\n\n\
          | claim | what the seed says | verdict | models |\n|---|---|---|---|\n",
     );
     for (id, text) in SEED_CLAIMS {

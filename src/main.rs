@@ -20,7 +20,7 @@ usage:
                 [--format text|markdown|mermaid|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
   gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
-  gilspec docs                    regenerate docs/verdicts.md and docs/seed-claims.md
+  gilspec docs                    regenerate the book's generated pages and blocks (docs/)
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
 

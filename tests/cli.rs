@@ -202,8 +202,13 @@ fn traces_come_in_every_format() {
     );
     let (code, out, _) = gilspec(&[&base[..], &["markdown"]].concat());
     assert_eq!(code, 0);
+    // One column per thread: B's step sits in B's column.
     assert!(
-        out.contains("| step | thread | action | shared values |"),
+        out.contains("| step | main | A | B | shared values |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 4 |  |  | `op(b, a): lock b.ob_mutex` | holds b.ob_mutex |"),
         "{out}"
     );
     let (code, out, _) = gilspec(&[&base[..], &["json"]].concat());
