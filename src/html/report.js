@@ -57,16 +57,18 @@ function renderMatrix() {
   const head = el("tr", {}, el("th", {}, "model"), el("th", {}, "setting"),
     el("th", {}, "property"), present.map((c) => el("th", {}, c)));
   const body = el("tbody");
-  let lastModel = null;
-  for (const { first, cells } of lines.values()) {
-    const newModel = first.model !== lastModel;
-    lastModel = first.model;
+  const all = [...lines.values()];
+  all.forEach(({ first, cells }, i) => {
+    // A model's name once, in a cell spanning its lines (the rows come grouped by model).
+    const newModel = i === 0 || all[i - 1].first.model !== first.model;
+    let span = 1;
+    while (newModel && all[i + span]?.first.model === first.model) span += 1;
     body.append(el("tr", { class: newModel ? "new-model" : null },
-      el("th", { scope: "row" }, newModel ? first.model : ""),
+      newModel ? el("th", { scope: "rowgroup", rowspan: span }, first.model) : null,
       el("td", { class: "setting" }, setting(first)),
-      el("td", {}, el("code", {}, first.property)),
+      el("td", { class: "property" }, el("code", {}, breakable(first.property))),
       present.map((c) => matrixCell(cells[c]))));
-  }
+  });
   $("matrix").append(el("thead", {}, head), body);
 
   const wrong = rows.filter((r) => !r.as_expected).length;
@@ -74,6 +76,11 @@ function renderMatrix() {
     (wrong ? `, ${wrong} not (marked ≠)` : "") +
     (sharedThreads === null ? "." : `; every model with ${plural(sharedThreads, "worker thread")}.`);
   $("summary").classList.toggle("bad", wrong > 0);
+}
+
+// A snake_case name that may wrap after its underscores, so long ones keep the matrix narrow.
+function breakable(name) {
+  return name.split(/(?<=_)/).flatMap((part, i) => (i ? [el("wbr"), part] : [part]));
 }
 
 function matrixCell(index) {
