@@ -5,13 +5,15 @@
 //!   checker (loom, shuttle, real threads).
 //! - [`check`]: running a model under a checker and judging the outcome.
 //! - [`model`]: models as data; [`models`]: the models themselves and their registry.
-//! - [`trace`]: counterexamples for people.
+//! - [`trace`]: counterexamples for people; [`html`]: the verdicts and counterexamples as a
+//!   page to step through.
 
 pub mod book;
 pub mod check;
 pub mod claims;
 pub mod exec;
 pub mod heap;
+pub mod html;
 pub mod model;
 pub mod report;
 pub mod rt;

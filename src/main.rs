@@ -16,6 +16,9 @@ usage:
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
                 [--iterations N] [--seed N] [--pct-depth N] [--spurious on|off]
                 [--timeouts on|off] [--deep] [--json]
+  gilspec report --html DIR [MODEL...] [the options of check]
+                                  the verdicts as DIR/index.html: a matrix, and each
+                                  counterexample to step through in a browser
   gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
                 [--format text|markdown|mermaid|json] [--steps grouped|all]
   gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
@@ -59,6 +62,8 @@ struct Options {
     scenario: Option<String>,
     format: Option<String>,
     json: bool,
+    /// The directory `report` writes its page into.
+    html: Option<String>,
     /// Show every step of a trace instead of grouping a thread's consecutive steps.
     all_steps: bool,
     deep: bool,
@@ -164,6 +169,13 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
             "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
             "--json" => o.json = true,
+            "--html" => {
+                o.html = Some(
+                    it.next()
+                        .ok_or_else(|| Usage("--html needs a directory".into()))?
+                        .clone(),
+                )
+            }
             "--timeouts" => o.limits.timeouts = choice(a, it.next(), "on", "off")?,
             "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
@@ -213,6 +225,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
     match command {
         "list" => list(&opts),
         "check" => check_models(&opts),
+        "report" => html_report(&opts),
         "trace" => trace(&opts),
         "replay" => replay(&opts),
         "stress" => stress(&opts),
@@ -226,7 +239,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, trace, replay, stress, claims, docs, help"
+            "unknown command {other:?}; choose one of: list, check, report, trace, replay, stress, claims, docs, help"
         ))),
     }
 }
@@ -306,6 +319,29 @@ fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
     })
 }
 
+/// The rows of `check`, as a page to open in a browser: `DIR/index.html`.
+fn html_report(opts: &Options) -> Result<ExitCode, Usage> {
+    let dir = opts.html.as_deref().ok_or_else(|| {
+        Usage("report needs --html DIR, the directory to write index.html into".into())
+    })?;
+    let dir = std::path::Path::new(dir);
+    let cannot = |e: std::io::Error| Usage(format!("cannot write {}: {e}", dir.display()));
+    // Reject bad input, then an unusable directory, before spending the checkers' time
+    // (and without leaving a directory behind for a mistyped model).
+    selected_models(opts)?;
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    let rows = check_rows(opts)?;
+    let json = serde_json::Value::Array(rows.iter().map(Row::to_json).collect());
+    let path = dir.join("index.html");
+    std::fs::write(&path, gilspec::html::page("gilspec verdicts", &json)).map_err(cannot)?;
+    println!("{}", path.display());
+    Ok(if rows.iter().all(Row::as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// Regenerate the generated pages of `docs/`.
 fn docs(opts: &Options) -> Result<ExitCode, Usage> {
     if !opts.positional.is_empty() || opts.deep {
@@ -344,9 +380,9 @@ fn docs(opts: &Options) -> Result<ExitCode, Usage> {
     })
 }
 
-/// Check the models, properties and checkers the options select, with progress on a
-/// terminal.
-fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
+/// The models the options name (every model when they name none), each with the chosen
+/// property.
+fn selected_models(opts: &Options) -> Result<Vec<&'static Model>, Usage> {
     let models: Vec<&'static Model> = if opts.positional.is_empty() {
         models::ALL.to_vec()
     } else {
@@ -360,6 +396,13 @@ fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
             find_property(m, p)?;
         }
     }
+    Ok(models)
+}
+
+/// Check the models, properties and checkers the options select, with progress on a
+/// terminal.
+fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
+    let models = selected_models(opts)?;
     let checkers = opts
         .checkers
         .clone()
