@@ -167,7 +167,16 @@ fn cell(r: &Row) -> String {
 
 /// The matrix: one row per model, setting and property, one column per checker.
 fn verdicts(models: &[&'static Model], rows: &[Row]) -> String {
-    let mut out = String::from("| model | property |");
+    // The properties first, in words (each once, as the first model states it).
+    let mut out = String::from("Properties:\n\n");
+    let mut seen: Vec<&str> = Vec::new();
+    for p in models.iter().flat_map(|m| m.properties) {
+        if !seen.contains(&p.id) {
+            seen.push(p.id);
+            let _ = writeln!(out, "- `{}`: {}", p.id, p.claim);
+        }
+    }
+    out.push_str("\n| model | property |");
     for c in Checker::ALL {
         let _ = write!(out, " {c} |");
     }
