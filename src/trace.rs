@@ -253,7 +253,8 @@ impl Trace {
         out
     }
 
-    /// The threads in the order they first act.
+    /// The threads that act: main first, then the workers by name (A, B, C), so that
+    /// every table and diagram lays them out alike.
     pub fn threads(&self) -> Vec<&str> {
         let mut threads: Vec<&str> = Vec::new();
         for e in &self.events {
@@ -261,6 +262,7 @@ impl Trace {
                 threads.push(&e.thread);
             }
         }
+        threads.sort_by_key(|t| (*t != "main", *t));
         threads
     }
 
