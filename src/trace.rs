@@ -86,6 +86,22 @@ impl Event {
         if !reads.is_empty() {
             v["read"] = Value::Object(reads);
         }
+        // What each written value was before this step, where one was written before.
+        let before: serde_json::Map<String, Value> = self
+            .accesses
+            .iter()
+            .filter_map(|a| match a {
+                Access::Write {
+                    var,
+                    before: Some(b),
+                    ..
+                } => Some((var.clone(), json!(b))),
+                _ => None,
+            })
+            .collect();
+        if !before.is_empty() {
+            v["before"] = Value::Object(before);
+        }
         if let Some(note) = &self.note {
             v["note"] = json!(note);
         }

@@ -106,6 +106,21 @@ fn check_json_rows_carry_the_documented_fields() {
             for key in ["step", "thread", "action", "state"] {
                 assert!(trace[0].get(key).is_some(), "trace steps have {key}");
             }
+            for key in [
+                "preemptions",
+                "preemptions_minimal",
+                "steps",
+                "steps_minimal",
+            ] {
+                assert!(row.get(key).is_some(), "{key} missing from a violated row");
+            }
+            // A write of a value written before says what it was ("1 → 2" in the table).
+            assert!(
+                trace
+                    .iter()
+                    .any(|s| s.get("before").is_some_and(|b| b.is_object())),
+                "{row}"
+            );
             // What `replay` prints round-trips through the CLI.
             let replay = row["replay"].as_str().unwrap();
             let (code, out, err) = gilspec(&["replay", "refcount-plain", replay]);

@@ -143,8 +143,11 @@ function showTrace(index, step) {
 // A step's action and what it did: writes (from the value before it), reads, its note.
 function stepCell(e, before) {
   const effects = [
-    ...Object.entries(e.state).map(([v, x]) => el("span", { class: "write" },
-      v in before ? `${v} ${before[v]} → ${x}` : `${v} = ${x}`)),
+    ...Object.entries(e.state).map(([v, x]) => {
+      // The step's own "before" (the model's initial value) when earlier steps wrote none.
+      const was = e.before && v in e.before ? e.before[v] : before[v];
+      return el("span", { class: "write" }, was !== undefined ? `${v} ${was} → ${x}` : `${v} = ${x}`);
+    }),
     ...Object.entries(e.read ?? {}).map(([v, x]) => el("span", { class: "read" }, `read ${v} = ${x}`)),
   ];
   return [el("span", { class: "action" }, e.action),
