@@ -315,7 +315,9 @@ impl Trace {
     }
 
     /// A Mermaid sequence diagram (it renders on GitHub): one lifeline per thread and one
-    /// per shared value, an arrow per read and write, a note for steps without one.
+    /// per shared object (`foo` for `foo.ob_refcnt`; a value with no object, such as the
+    /// GIL's `locked`, is its own), an arrow per read and write naming the field, a note
+    /// for steps without one.
     pub fn to_mermaid(&self) -> String {
         let id = |name: &str| -> String {
             name.chars()
@@ -323,22 +325,30 @@ impl Trace {
                 .collect()
         };
         let text = |s: &str| s.replace([';', '#'], ",");
+        // `foo.ob_refcnt` is field `ob_refcnt` of object `foo`.
+        let split = |var: &str| -> (String, String) {
+            match var.split_once('.') {
+                Some((object, field)) => (object.to_owned(), field.to_owned()),
+                None => (var.to_owned(), var.to_owned()),
+            }
+        };
         let mut out = String::from("sequenceDiagram\n");
         let threads = self.threads();
-        let mut vars: Vec<&str> = Vec::new();
+        let mut objects: Vec<String> = Vec::new();
         for e in &self.events {
             for a in &e.accesses {
                 let (Access::Read { var, .. } | Access::Write { var, .. }) = a;
-                if !vars.contains(&var.as_str()) {
-                    vars.push(var);
+                let (object, _) = split(var);
+                if !objects.contains(&object) {
+                    objects.push(object);
                 }
             }
         }
         for t in &threads {
             let _ = writeln!(out, "    participant {} as {t}", id(t));
         }
-        for v in &vars {
-            let _ = writeln!(out, "    participant v_{} as {v}", id(v));
+        for o in &objects {
+            let _ = writeln!(out, "    participant v_{} as {o}", id(o));
         }
         for e in &self.events {
             let t = id(&e.thread);
@@ -357,20 +367,24 @@ impl Trace {
             for a in &e.accesses {
                 match a {
                     Access::Read { var, value } => {
+                        let (object, field) = split(var);
                         let _ = writeln!(
                             out,
-                            "    v_{}-->>{t}: {}. {action}: {value}",
-                            id(var),
-                            e.step
+                            "    v_{}-->>{t}: {}. {action}: {} = {value}",
+                            id(&object),
+                            e.step,
+                            text(&field)
                         );
                     }
                     Access::Write { var, before, after } => {
+                        let (object, field) = split(var);
                         let from = before.map(|b| format!("{b} → ")).unwrap_or_default();
                         let _ = writeln!(
                             out,
-                            "    {t}->>v_{}: {}. {action}: {from}{after}",
-                            id(var),
-                            e.step
+                            "    {t}->>v_{}: {}. {action}: {} {from}{after}",
+                            id(&object),
+                            e.step,
+                            text(&field)
                         );
                     }
                 }
