@@ -178,6 +178,18 @@ fn summarise(run: &[Event], function: &str) -> Event {
         .filter(|(i, n)| !n.starts_with("waits on") || (ends_waiting && Some(*i) == last_wait))
         .map(|(_, n)| n)
         .collect();
+    // A livelock repeats itself: say each remark once, with how often it happened.
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for n in notes {
+        match counted.iter_mut().find(|(m, _)| *m == n) {
+            Some((_, count)) => *count += 1,
+            None => counted.push((n, 1)),
+        }
+    }
+    let notes: Vec<String> = counted
+        .into_iter()
+        .map(|(n, count)| if count == 1 { n } else { format!("{n} (×{count})") })
+        .collect();
     Event {
         step: run[0].step,
         thread: run[0].thread.clone(),
