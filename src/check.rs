@@ -535,9 +535,23 @@ pub fn run_loom(
     run
 }
 
-/// A loom run that goes on past violations of `property` and returns the one with the
-/// fewest steps. `complete` says whether every execution at this bound was explored (a
-/// deadlock, a data race or a livelock, which loom cannot go past, stops it too).
+/// A loom run that goes on past violations of `property` (see `Exec::collecting`).
+fn collecting_loom(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    bound: Option<usize>,
+    budget: u64,
+    events: WaitEvents,
+) -> (Arc<Exec>, Result<(), Box<dyn Any + Send>>) {
+    let exec = Exec::collecting(Backend::Loom, property, wait_config(limits, events));
+    let result = loom_check(&exec, body, limits, bound, budget);
+    (exec, result)
+}
+
+/// The violation with the fewest steps in a collecting loom run. `complete` says whether
+/// every execution at this bound was explored (a deadlock, a data race or a livelock,
+/// which loom cannot go past, stops it too).
 fn shortest_loom(
     body: &Body,
     property: &str,
@@ -546,17 +560,15 @@ fn shortest_loom(
     budget: u64,
     events: WaitEvents,
 ) -> (Run, bool) {
-    let exec = Exec::collecting(Backend::Loom, property, wait_config(limits, events));
-    let result = loom_check(&exec, body, limits, bound, budget);
-    let mut run = Run {
+    let (exec, result) = collecting_loom(body, property, limits, bound, budget, events);
+    let run = Run {
         executions: exec.executions(),
-        failure: None,
+        failure: exec.shortest().map(|c| caught_failure(c, bound)),
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
     };
     let complete = result.is_ok() && run.executions < budget;
-    run.failure = exec.shortest().map(|c| caught_failure(c, bound));
     (run, complete)
 }
 
@@ -571,29 +583,6 @@ fn caught_failure(c: crate::exec::Caught, bound: Option<usize>) -> Failure {
         },
         execution: c.execution,
     }
-}
-
-/// Replay the `execution`-th execution of a loom run. The run goes on past violations, as
-/// the search for the fewest steps did, so any execution it numbered is reached.
-fn replay_loom(
-    body: &Body,
-    property: &str,
-    limits: &Limits,
-    bound: Option<usize>,
-    execution: u64,
-    events: WaitEvents,
-) -> Run {
-    let exec = Exec::collecting(Backend::Loom, property, wait_config(limits, events));
-    let result = loom_check(&exec, body, limits, bound, execution);
-    let mut run = finish(&exec, result, |events| Schedule::Loom {
-        bound,
-        execution: exec.executions(),
-        events,
-    });
-    if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
-        run.failure = exec.caught().map(|c| caught_failure(c, bound));
-    }
-    run
 }
 
 /// Every set of at most `max` of the first `waits` eligible waits, smallest first.
@@ -755,8 +744,20 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
         Schedule::Loom {
             bound, execution, ..
         } => {
-            // Loom's order of exploration is deterministic: run up to that execution.
-            replay_loom(body, property, limits, *bound, *execution, events)
+            // Loom's order of exploration is deterministic: run up to that execution,
+            // going on past violations as the search for the fewest steps did, so that
+            // any execution it numbered is reached.
+            let (bound, execution) = (*bound, *execution);
+            let (exec, result) = collecting_loom(body, property, limits, bound, execution, events);
+            let mut run = finish(&exec, result, |events| Schedule::Loom {
+                bound,
+                execution: exec.executions(),
+                events,
+            });
+            if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
+                run.failure = exec.caught().map(|c| caught_failure(c, bound));
+            }
+            run
         }
         Schedule::Shuttle { tasks, .. } => {
             let mut run = run_shuttle(

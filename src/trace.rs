@@ -188,7 +188,13 @@ fn summarise(run: &[Event], function: &str) -> Event {
     }
     let notes: Vec<String> = counted
         .into_iter()
-        .map(|(n, count)| if count == 1 { n } else { format!("{n} (×{count})") })
+        .map(|(n, count)| {
+            if count == 1 {
+                n
+            } else {
+                format!("{n} (×{count})")
+            }
+        })
         .collect();
     Event {
         step: run[0].step,

@@ -2,17 +2,8 @@
 
 use std::process::Command;
 
-fn gilspec(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilspec"))
-        .args(args)
-        .output()
-        .expect("run gilspec");
-    (
-        out.status.code().expect("exited normally"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::gilspec;
 
 fn assert_usage_error(args: &[&str], mentions: &[&str]) {
     let (code, _, err) = gilspec(args);

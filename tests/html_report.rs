@@ -9,22 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::gilspec;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Far more than a page load takes; only a browser that hangs meets it.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 const MODELS: [&str; 2] = ["mp-value", "refcount-plain"];
-
-fn gilspec(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilspec"))
-        .args(args)
-        .output()
-        .expect("run gilspec");
-    (
-        out.status.code().expect("exited normally"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// An empty directory of this test's own, kept after the run for a person to look at.
 fn fresh_dir(name: &str) -> PathBuf {
