@@ -549,18 +549,10 @@ fn collecting_loom(
     (exec, result)
 }
 
-/// The violation with the fewest steps in a collecting loom run. `complete` says whether
-/// every execution at this bound was explored (a deadlock, a data race or a livelock,
-/// which loom cannot go past, stops it too).
-fn shortest_loom(
-    body: &Body,
-    property: &str,
-    limits: &Limits,
-    bound: Option<usize>,
-    budget: u64,
-    events: WaitEvents,
-) -> (Run, bool) {
-    let (exec, result) = collecting_loom(body, property, limits, bound, budget, events);
+/// What a collecting loom run found: its violation with the fewest steps, and whether it
+/// explored every execution at its bound (`finished`: loom returned rather than stopping
+/// at a deadlock, a data race or a livelock, which it cannot go past).
+fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -> (Run, bool) {
     let run = Run {
         executions: exec.executions(),
         failure: exec.shortest().map(|c| caught_failure(c, bound)),
@@ -568,7 +560,7 @@ fn shortest_loom(
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
     };
-    let complete = result.is_ok() && run.executions < budget;
+    let complete = finished && run.executions < budget;
     (run, complete)
 }
 
@@ -989,7 +981,8 @@ fn fewest_steps(body: &Body, property: &str, limits: &Limits, o: &mut Outcome) {
     let mut shortest = first.clone();
     let mut complete = true;
     let run = explore_events(limits, limits.steps_budget, |events, budget| {
-        let (mut run, done) = shortest_loom(body, property, limits, o.preemptions, budget, events);
+        let (exec, result) = collecting_loom(body, property, limits, o.preemptions, budget, events);
+        let (mut run, done) = shortest_of(&exec, result.is_ok(), budget, o.preemptions);
         complete &= done;
         if let Some(f) = run.failure.take()
             && f.trace.len() < shortest.trace.len()
