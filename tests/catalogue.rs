@@ -11,14 +11,7 @@ use gilspec::report::{self, Replay, Row};
 fn rows(base: Params, limits: &Limits) -> Vec<Row> {
     let mut rows = Vec::new();
     for (i, m) in models::ALL.iter().enumerate() {
-        // Progress, for the long deep suite: cargo shows it with `-- --nocapture`.
-        eprintln!(
-            "[{}/{}] {} ({} workers)",
-            i + 1,
-            models::ALL.len(),
-            m.id,
-            base.threads
-        );
+        let (first, start) = (rows.len(), std::time::Instant::now());
         for &spurious in m.spurious_settings() {
             for p in m.properties {
                 for c in Checker::ALL {
@@ -32,6 +25,17 @@ fn rows(base: Params, limits: &Limits) -> Vec<Row> {
                 }
             }
         }
+        // Progress, for the long deep suite: cargo shows it with `-- --nocapture`.
+        let executions: u64 = rows[first..].iter().map(|r| r.outcome.executions).sum();
+        eprintln!(
+            "[{}/{}] {} ({} workers): {} rows, {executions} executions, {:.1} s",
+            i + 1,
+            models::ALL.len(),
+            m.id,
+            base.threads,
+            rows.len() - first,
+            start.elapsed().as_secs_f64()
+        );
     }
     rows
 }
