@@ -6,6 +6,7 @@ pub mod brc;
 pub mod bytecode;
 pub mod condvar;
 pub mod critical_section;
+pub mod cycle;
 pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
@@ -28,6 +29,8 @@ pub const ALL: &[&Model] = &[
     &refcount::relaxed::FENCED,
     &refcount::immortal::IMMORTAL_MODEL,
     &refcount::immortal::MORTAL_MODEL,
+    &cycle::CYCLE,
+    &cycle::COLLECTED,
     &brc::BRC,
     &brc::BRC_NO_QUEUE,
     &brc::BRC_STORE_AFTER_MERGED,
