@@ -61,6 +61,7 @@ pub const ALL: &[&Model] = &[
     &multiprocessing::MP_VALUE_GET_LOCK,
     &multiprocessing::MP_MANAGER_DICT,
     &multiprocessing::MP_MANAGER_DICT_LOCK,
+    &multiprocessing::MP_QUEUE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {
