@@ -7,6 +7,7 @@ pub mod bytecode;
 pub mod condvar;
 pub mod critical_section;
 pub mod cycle;
+pub mod cython;
 pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
@@ -54,6 +55,8 @@ pub const ALL: &[&Model] = &[
     &bytecode::EVERY_OP,
     &bytecode::PY310,
     &bytecode::CALL,
+    &cython::TOUCHES_OBJECT,
+    &cython::WITH_GIL,
     &objlock::ABBA,
     &objlock::ORDERED,
     &critical_section::MODEL,
