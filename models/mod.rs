@@ -6,6 +6,8 @@ pub mod brc;
 pub mod bytecode;
 pub mod condvar;
 pub mod critical_section;
+pub mod cycle;
+pub mod cython;
 pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
@@ -28,6 +30,8 @@ pub const ALL: &[&Model] = &[
     &refcount::relaxed::FENCED,
     &refcount::immortal::IMMORTAL_MODEL,
     &refcount::immortal::MORTAL_MODEL,
+    &cycle::CYCLE,
+    &cycle::COLLECTED,
     &brc::BRC,
     &brc::BRC_NO_QUEUE,
     &brc::BRC_STORE_AFTER_MERGED,
@@ -51,6 +55,8 @@ pub const ALL: &[&Model] = &[
     &bytecode::EVERY_OP,
     &bytecode::PY310,
     &bytecode::CALL,
+    &cython::TOUCHES_OBJECT,
+    &cython::WITH_GIL,
     &objlock::ABBA,
     &objlock::ORDERED,
     &critical_section::MODEL,
@@ -58,6 +64,7 @@ pub const ALL: &[&Model] = &[
     &multiprocessing::MP_VALUE_GET_LOCK,
     &multiprocessing::MP_MANAGER_DICT,
     &multiprocessing::MP_MANAGER_DICT_LOCK,
+    &multiprocessing::MP_QUEUE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Model> {

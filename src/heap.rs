@@ -1,6 +1,7 @@
-//! A ghost object heap: it knows which modelled objects are live, how many references the
-//! model's threads really hold (whatever the modelled count says), and reports use after
-//! free, double free and leaks as properties.
+//! A ghost object heap: it knows which modelled objects are live, how many references really
+//! point to each (whatever the modelled count says): held by the model's threads, or stored
+//! in another object's field; and it reports use after free, double free and leaks as
+//! properties.
 //!
 //! Objects are never really freed: a freed object's fields stay readable so that an
 //! execution can go on past a use after free when another property is under check.
@@ -16,8 +17,11 @@ struct Object {
     freed: bool,
     /// What freeing does to each field (see `on_free`).
     on_free: Vec<std::sync::Arc<dyn Fn() + Send + Sync>>,
-    /// References the model's threads really hold (ghost state).
+    /// References that really point to the object (ghost state): the model's threads'
+    /// and those stored in other objects' fields.
     true_refs: i64,
+    /// Of those, the ones stored in other objects: the holder of each.
+    held_by: Vec<Obj>,
 }
 
 #[derive(Default)]
@@ -28,14 +32,32 @@ pub(crate) struct Heap {
 impl Heap {
     /// End-of-execution check: every object must be freed once nobody holds it.
     pub(crate) fn leaks(&self) -> Vec<String> {
+        let garbage = self.garbage();
         self.objects
             .iter()
-            .filter(|o| !o.freed)
-            .map(|o| {
+            .enumerate()
+            .filter(|(_, o)| !o.freed)
+            .map(|(i, o)| {
                 if o.true_refs == 0 {
                     format!(
                         "{} is unreachable (no references left) but was never freed",
                         o.name
+                    )
+                } else if garbage.contains(&i) {
+                    let holders: Vec<&str> = o
+                        .held_by
+                        .iter()
+                        .map(|h| self.objects[h.0].name.as_str())
+                        .collect();
+                    let what = if self.on_cycle(i) {
+                        "a reference cycle that no thread reaches"
+                    } else {
+                        "garbage that no thread reaches"
+                    };
+                    format!(
+                        "{} is garbage: its only references are from {} (in {what}), but it was never freed",
+                        o.name,
+                        holders.join(" and ")
                     )
                 } else {
                     format!(
@@ -45,6 +67,51 @@ impl Heap {
                 }
             })
             .collect()
+    }
+
+    /// Live objects that some reference points to, but none a thread holds: neither a
+    /// thread nor anything a thread reaches (following references stored in objects)
+    /// holds them. By index.
+    fn garbage(&self) -> Vec<usize> {
+        let live = |i: usize| !self.objects[i].freed;
+        let mut reached: Vec<bool> = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| live(i) && o.true_refs > o.held_by.len() as i64)
+            .collect();
+        loop {
+            let next = (0..self.objects.len()).find(|&i| {
+                !reached[i]
+                    && live(i)
+                    && self.objects[i]
+                        .held_by
+                        .iter()
+                        .any(|h| reached[h.0] && live(h.0))
+            });
+            match next {
+                Some(i) => reached[i] = true,
+                None => break,
+            }
+        }
+        (0..self.objects.len())
+            .filter(|&i| live(i) && !reached[i] && self.objects[i].true_refs > 0)
+            .collect()
+    }
+
+    /// Whether object `i` reaches itself through references stored in objects.
+    fn on_cycle(&self, i: usize) -> bool {
+        let mut seen = vec![false; self.objects.len()];
+        let mut todo: Vec<usize> = self.objects[i].held_by.iter().map(|h| h.0).collect();
+        while let Some(h) = todo.pop() {
+            if h == i {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[h], true) {
+                todo.extend(self.objects[h].held_by.iter().map(|g| g.0));
+            }
+        }
+        false
     }
 }
 
@@ -58,6 +125,7 @@ pub fn alloc(name: &str, refs: i64) -> Obj {
             freed: false,
             on_free: Vec::new(),
             true_refs: refs,
+            held_by: Vec::new(),
         });
         Obj(s.heap.objects.len() - 1)
     };
@@ -89,7 +157,31 @@ pub fn drop_ref(obj: Obj) {
     exec::current().state().heap.objects[obj.0].true_refs -= 1;
 }
 
-/// How many references the model's threads really hold.
+/// Ghost bookkeeping: a field of `holder` now holds a reference to `obj` (`a.attr = b`: the
+/// store takes a new reference that belongs to `a`, not to the thread that made it).
+pub fn store_ref(holder: Obj, obj: Obj) {
+    let exec = exec::current();
+    let mut s = exec.state();
+    let o = &mut s.heap.objects[obj.0];
+    o.true_refs += 1;
+    o.held_by.push(holder);
+}
+
+/// Ghost bookkeeping: `holder` gave up a reference to `obj` it held in a field.
+pub fn clear_ref(holder: Obj, obj: Obj) {
+    let exec = exec::current();
+    let mut s = exec.state();
+    let o = &mut s.heap.objects[obj.0];
+    let at = o
+        .held_by
+        .iter()
+        .position(|&h| h == holder)
+        .expect("clear_ref: the holder holds a reference to the object");
+    o.held_by.remove(at);
+    o.true_refs -= 1;
+}
+
+/// How many references really point to the object (threads' and objects').
 pub fn true_refs(obj: Obj) -> i64 {
     exec::current().state().heap.objects[obj.0].true_refs
 }

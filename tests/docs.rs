@@ -25,3 +25,17 @@ fn every_claim_a_model_names_is_a_seed_claim() {
         }
     }
 }
+
+#[test]
+fn every_real_cpython_line_names_a_seed_claim_and_a_program_that_exists() {
+    for (claim, program, line) in claims::REAL_CPYTHON {
+        assert!(
+            claims::SEED_CLAIMS.iter().any(|(id, _)| id == claim),
+            "{program}: unknown seed claim {claim}"
+        );
+        let source = std::fs::read_to_string(program)
+            .unwrap_or_else(|e| panic!("{claim}: cannot read {program}: {e}"));
+        assert!(source.contains("print("), "{program} prints nothing");
+        assert!(!line.is_empty(), "{program}: an empty line for {claim}");
+    }
+}

@@ -16,7 +16,11 @@
 //!   between two bytecodes, releasing the GIL around it (`Py_BEGIN_ALLOW_THREADS`); in the
 //!   deep suite C is CPU-bound too.
 //!
-//! **Findings.** With the checkers' condition variables it holds. With spurious wakeups
+//! **Findings.** With the checkers' condition variables it holds. `at_most_one_gil_holder`
+//! is seed claim G6's reason: CPU-bound threads take turns at the bytecode, so splitting
+//! such work over threads gains nothing (`docs/python/cpu_processes.py`), while B's
+//! blocking call runs beside A's bytecode, as C code that releases the GIL does
+//! (`docs/python/cpu_threads.py`). With spurious wakeups
 //! on, FORCE_SWITCHING's single `COND_WAIT(switch_cond)` (no predicate loop) can return
 //! before anyone took the GIL, and the dropper takes it straight back: the guarantee rests
 //! on the absence of spurious wakeups, which POSIX does not promise.
@@ -143,6 +147,11 @@ pub const HANDOFF: Model = Model {
             id: "G4",
             stance: Stance::Qualifies,
             why: "since 3.2 there is a queue of one: a thread that asked for the GIL gets it before the dropper, barring spurious wakeups",
+        },
+        SeedClaim {
+            id: "G6",
+            stance: Stance::Qualifies,
+            why: "only the GIL holder runs bytecode, so CPU-bound Python threads take turns: no speed-up; but a thread inside Py_BEGIN_ALLOW_THREADS (blocking I/O, or C code such as hashlib) runs beside the holder, and that work does speed up",
         },
     ],
     sources: SOURCES,
