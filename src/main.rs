@@ -12,7 +12,7 @@ gilspec: model-checked specifications of CPython's GIL and its alternatives
 
 usage:
   gilspec                         check every model under every checker (= gilspec check)
-  gilspec list                    the models, their questions and expected verdicts
+  gilspec list [MODEL...]         the models, their questions, expected verdicts and scenarios
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
                 [--iterations N] [--seed N] [--pct-depth N] [--spurious on|off]
                 [--timeouts on|off] [--deep] [--json]
@@ -266,7 +266,7 @@ fn spurious_settings(opts: &Options, model: &Model) -> Vec<bool> {
 
 fn list(opts: &Options) -> Result<ExitCode, Usage> {
     let mut out = String::new();
-    for m in models::ALL {
+    for m in selected_models(opts)? {
         let bound = |b: Option<usize>| {
             b.map_or("exhaustive".to_owned(), |k| format!("preemption bound {k}"))
         };
@@ -292,6 +292,15 @@ fn list(opts: &Options) -> Result<ExitCode, Usage> {
                 p.claim,
                 expect.join(", ")
             );
+        }
+        for s in m.scenarios {
+            out += &format!(
+                "  scenario {}: {} (gilspec trace {} --scenario {})\n",
+                s.id, s.title, m.id, s.id
+            );
+        }
+        if let Some(twin) = m.twin {
+            out += &format!("  twin: {twin}\n");
         }
     }
     print!("{out}");

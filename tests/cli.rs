@@ -249,3 +249,17 @@ fn a_check_shows_progress_on_a_terminal_and_stays_quiet_otherwise() {
     assert_eq!(code, 0);
     assert!(err.is_empty(), "piped: no progress, got {err:?}");
 }
+
+#[test]
+fn list_shows_the_models_asked_for_with_their_scenarios() {
+    let (code, out, err) = gilspec(&["list", "gil-handoff"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("gil-handoff: "), "{out}");
+    assert!(
+        !out.contains("refcount-plain:"),
+        "only the model asked for: {out}"
+    );
+    assert!(out.contains("scenario convoy"), "{out}");
+    assert!(out.contains("twin: gil-handoff-no-force-switch"), "{out}");
+    assert_usage_error(&["list", "nope"], &["unknown model", "gil-handoff"]);
+}
