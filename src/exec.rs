@@ -484,9 +484,9 @@ pub(crate) fn last_value(var: &str) -> Option<i64> {
     current().state().values.get(var).copied()
 }
 
-/// A property failed. If it is the armed one, the execution stops here; otherwise the
-/// failure is only noted in the trace and the execution goes on, so that the armed
-/// property can still be checked past it.
+/// A property failed. If it is the armed one, the execution stops here (a collecting run
+/// notes it and goes on); otherwise the failure is only noted in the trace and the
+/// execution goes on, so that the armed property can still be checked past it.
 pub fn report(property: &str, message: String) {
     let exec = current();
     let armed = exec.is_armed(property);
