@@ -14,8 +14,8 @@ usage:
   gilspec                         check every model under every checker (= gilspec check)
   gilspec list [MODEL...]         the models, their questions, expected verdicts and scenarios
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
-                [--iterations N] [--seed N] [--pct-depth N] [--spurious on|off]
-                [--timeouts on|off] [--deep] [--json]
+                [--iterations N] [--seed N] [--pct-depth N] [--budget N]
+                [--spurious on|off] [--timeouts on|off] [--deep] [--json]
   gilspec report --html DIR [MODEL...] [the options of check]
                                   the verdicts as DIR/index.html: a matrix, and each
                                   counterexample to step through in a browser
@@ -168,6 +168,14 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             "--iterations" => o.limits.iterations = number(a, it.next(), 1..=10_000_000)?,
             "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
             "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
+            "--budget" => {
+                // One cap for the exhaustive searches: loom's, shuttle DFS's, and loom's
+                // search for the fewest steps.
+                let n: u64 = number(a, it.next(), 1..=100_000_000)?;
+                o.limits.loom_budget = n;
+                o.limits.dfs_budget = n as usize;
+                o.limits.steps_budget = o.limits.steps_budget.min(n);
+            }
             "--json" => o.json = true,
             "--html" => {
                 o.html = Some(

@@ -263,3 +263,26 @@ fn list_shows_the_models_asked_for_with_their_scenarios() {
     assert!(out.contains("twin: gil-handoff-no-force-switch"), "{out}");
     assert_usage_error(&["list", "nope"], &["unknown model", "gil-handoff"]);
 }
+
+/// `--budget` bounds an exhaustive search, and a spent budget is never a pass.
+#[test]
+fn a_budget_bounds_the_search_and_is_not_called_a_pass() {
+    let (code, out, err) = gilspec(&[
+        "check",
+        "gil-handoff",
+        "--checker",
+        "loom",
+        "--property",
+        "no_deadlock",
+        "--spurious",
+        "off",
+        "--budget",
+        "100",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "not the expected verdict: {err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(rows[0]["verdict"], "inconclusive", "{out}");
+    assert_eq!(rows[0]["executions"], 100, "{out}");
+    assert_usage_error(&["check", "--budget", "0"], &["--budget", "1 to 100000000"]);
+}
