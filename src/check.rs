@@ -285,6 +285,9 @@ pub struct Outcome {
     /// No violating execution with that many preemptions has fewer steps (all of them
     /// were explored); otherwise the trace is only the shortest found.
     pub steps_minimal: bool,
+    /// Shuttle PCT and random: the trace is the shortest violation among this many
+    /// executions (all the run tried; none is a proof of minimality).
+    pub shortest_among: Option<u64>,
     pub note: Option<String>,
 }
 
@@ -697,6 +700,43 @@ pub fn run_shuttle<S: Scheduler + 'static>(
     })
 }
 
+/// Run `body` under a shuttle scheduler through all its executions, going on past
+/// violations of `property`, and keep the one with the fewest steps. A failure shuttle
+/// cannot go past (a deadlock, a livelock) stops the run as in `run_shuttle`; the second
+/// value says whether the run went through all its executions.
+pub fn shortest_shuttle<S: Scheduler + 'static>(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    scheduler: S,
+    events: WaitEvents,
+) -> (Run, bool) {
+    install_quiet_hook();
+    let exec = Exec::collecting(Backend::Shuttle, property, wait_config(limits, events));
+    let recording = Recording::new(scheduler);
+    exec.record_tasks(recording.schedule());
+    let schedule = recording.schedule();
+    let result = shuttle_runner(&exec, body, limits, recording);
+    let finished = result.is_ok();
+    let mut run = finish(&exec, result, |events| Schedule::Shuttle {
+        tasks: schedule.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        events,
+    });
+    // The armed property's shortest violation is the verdict, whatever stopped the run.
+    if let Some(c) = exec.shortest() {
+        run.failure = Some(Failure {
+            violation: c.violation,
+            trace: Trace { events: c.trace },
+            schedule: Schedule::Shuttle {
+                tasks: c.tasks,
+                events: c.fired,
+            },
+            execution: c.execution,
+        });
+    }
+    (run, finished)
+}
+
 /// Run `body` on real threads `iterations` times: a stress test, not a proof. Timed waits
 /// really time out (after a millisecond); nothing is explored.
 pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) -> Run {
@@ -822,21 +862,21 @@ pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> 
                 "{} iterations, depth {}, seed {}",
                 limits.iterations, limits.pct_depth, limits.seed
             );
-            judged(
+            sampled(
                 checker,
                 property,
                 bound,
-                run_shuttle(body, property, limits, s, random),
+                shortest_shuttle(body, property, limits, s, random),
             )
         }
         Checker::ShuttleRandom => {
             let s = RandomScheduler::new_from_seed(limits.seed, limits.iterations);
             let bound = format!("{} iterations, seed {}", limits.iterations, limits.seed);
-            judged(
+            sampled(
                 checker,
                 property,
                 bound,
-                run_shuttle(body, property, limits, s, random),
+                shortest_shuttle(body, property, limits, s, random),
             )
         }
         Checker::ShuttleDfs => {
@@ -883,8 +923,25 @@ fn base_outcome(checker: Checker, property: &str, executions: u64, bound: String
         preemptions: None,
         preemptions_minimal: false,
         steps_minimal: false,
+        shortest_among: None,
         note: None,
     }
+}
+
+/// The verdict of a sampling scheduler's run (PCT, random), which went on past violations
+/// and kept the shortest: say among how many executions, when it got through them all.
+fn sampled(
+    checker: Checker,
+    property: &str,
+    bound: String,
+    (run, finished): (Run, bool),
+) -> Outcome {
+    let executions = run.executions;
+    let mut o = judged(checker, property, bound, run);
+    if finished && o.verdict == Verdict::Violated {
+        o.shortest_among = Some(executions);
+    }
+    o
 }
 
 fn counts_for(property: &str, failure: &Failure) -> bool {

@@ -88,6 +88,8 @@ pub(crate) struct Caught {
     /// The trace up to and including the violation.
     pub trace: Vec<Event>,
     pub fired: Vec<usize>,
+    /// Shuttle: the task chosen at each scheduling point up to the violation.
+    pub tasks: Vec<usize>,
     /// 1-based, within the run.
     pub execution: u64,
 }
@@ -129,6 +131,9 @@ pub struct Exec {
     /// explores past it), so a run can look for the violating execution with the fewest
     /// steps; without it, the first violation stops the run.
     pub collect: bool,
+    /// Shuttle: where a recording scheduler keeps the current execution's choices, so
+    /// that a collected violation can say how to get there again.
+    tasks: Mutex<Option<Arc<Mutex<Vec<usize>>>>>,
     state: Mutex<ExecState>,
 }
 
@@ -143,6 +148,7 @@ impl Exec {
             armed: armed.map(str::to_owned),
             waits,
             collect: false,
+            tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
     }
@@ -154,6 +160,7 @@ impl Exec {
             armed: Some(armed.to_owned()),
             waits,
             collect: true,
+            tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
     }
@@ -247,9 +254,18 @@ impl Exec {
         self.state().shortest.clone()
     }
 
+    /// Shuttle: the recording scheduler's log of choices (see `tasks`).
+    pub(crate) fn record_tasks(&self, log: Arc<Mutex<Vec<usize>>>) {
+        *self.tasks.lock().unwrap_or_else(|e| e.into_inner()) = Some(log);
+    }
+
     /// A collecting run: note the execution's first violation, and keep it if it is the
     /// shortest yet.
     fn catch(&self, violation: Violation) {
+        let tasks = match &*self.tasks.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(log) => log.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            None => Vec::new(),
+        };
         let mut s = self.state();
         if s.caught.is_some() {
             return;
@@ -258,6 +274,7 @@ impl Exec {
             violation,
             trace: s.trace.clone(),
             fired: s.fired.clone(),
+            tasks,
             execution: s.executions,
         };
         if s.shortest

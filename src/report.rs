@@ -125,7 +125,15 @@ impl Row {
                         f.trace.len(),
                         if o.steps_minimal { " (fewest)" } else { "" }
                     ),
-                    _ => format!("violated: {}, execution {}", o.checker, f.execution),
+                    _ => match o.shortest_among {
+                        Some(n) => format!(
+                            "violated: {}, the shortest of {n} executions (execution {}), {} steps",
+                            o.checker,
+                            f.execution,
+                            f.trace.len()
+                        ),
+                        None => format!("violated: {}, execution {}", o.checker, f.execution),
+                    },
                 }
             }
             Verdict::Livelock => format!(
@@ -170,6 +178,9 @@ impl Row {
             v["preemptions"] = json!(o.preemptions);
             v["preemptions_minimal"] = json!(o.preemptions_minimal);
             v["steps_minimal"] = json!(o.steps_minimal);
+            if let Some(n) = o.shortest_among {
+                v["shortest_among"] = json!(n);
+            }
             v["trace"] = f.trace.to_json();
             v["replay"] = json!(self.replay().map(|r| r.to_string()));
         }

@@ -68,3 +68,34 @@ fn a_deadlock_is_the_first_found_not_claimed_shortest() {
     assert!(outcome.preemptions_minimal);
     assert!(!outcome.steps_minimal);
 }
+
+/// PCT goes on past its first violation too and keeps the shortest of all its runs,
+/// which replays; it says among how many, not that none is shorter.
+#[test]
+fn pct_keeps_the_shortest_of_its_runs() {
+    use gilspec::exec::WaitEvents;
+    use shuttle::scheduler::PctScheduler;
+    let model = models::find("gil-handoff-no-force-switch").unwrap();
+    let body = report::body(model, Params::DEFAULT);
+    let limits = Limits::default();
+    let pct = || PctScheduler::new_from_seed(limits.seed, limits.pct_depth, limits.iterations);
+    let random = WaitEvents::Random { seed: limits.seed };
+    let first = check::run_shuttle(&body, REQUESTER_FIRST, &limits, pct(), random.clone())
+        .failure
+        .expect("PCT finds it");
+
+    let outcome = check::check(&body, REQUESTER_FIRST, Checker::ShuttlePct, &limits);
+    assert_eq!(outcome.shortest_among, Some(limits.iterations as u64));
+    assert!(!outcome.steps_minimal, "a sample proves no minimum");
+    let shortest = outcome.failure.expect("violated");
+    assert!(
+        shortest.trace.len() < first.trace.len(),
+        "shortest {} steps, first {}",
+        shortest.trace.len(),
+        first.trace.len()
+    );
+    let replayed = check::replay(&body, REQUESTER_FIRST, &limits, &shortest.schedule)
+        .failure
+        .expect("the shortest replays");
+    assert_eq!(replayed.trace, shortest.trace);
+}
