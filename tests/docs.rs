@@ -62,6 +62,9 @@ fn every_family_chapter_has_its_generated_blocks() {
             );
         }
         let summary = std::fs::read_to_string("docs/SUMMARY.md").unwrap();
-        assert!(summary.contains(&format!("({chapter}.md)")), "SUMMARY.md lacks {path}");
+        assert!(
+            summary.contains(&format!("({chapter}.md)")),
+            "SUMMARY.md lacks {path}"
+        );
     }
 }
