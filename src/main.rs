@@ -572,9 +572,15 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
         return Ok(show_scenario(opts, model, scenario));
     }
     // With nothing chosen, show the model's scenario from the literature first (if it has
-    // one), then the checker's own counterexample for the same property.
-    if let (None, None, Some(scenario)) = (&opts.property, &opts.checkers, model.scenarios.first())
-    {
+    // one), then the checker's own counterexample for the same property. JSON and Mermaid
+    // are one document each: they get the counterexample alone.
+    let one_document = matches!(opts.format.as_deref(), Some("json" | "mermaid"));
+    if let (None, None, Some(scenario), false) = (
+        &opts.property,
+        &opts.checkers,
+        model.scenarios.first(),
+        one_document,
+    ) {
         let code = show_scenario(opts, model, scenario);
         if code != ExitCode::SUCCESS {
             return Ok(code);

@@ -3,16 +3,15 @@
 
 use std::process::Command;
 
+mod common;
+use common::skip_unless_required;
+
 #[test]
 fn the_book_builds_with_mdbook() {
-    let required = std::env::var("GILSPEC_REQUIRE_MDBOOK").is_ok_and(|v| v == "1");
     let Ok(version) = Command::new("mdbook").arg("--version").output() else {
-        assert!(
-            !required,
-            "mdbook is required (GILSPEC_REQUIRE_MDBOOK=1) but not found"
-        );
-        eprintln!(
-            "skipped: mdbook not found; install it with `cargo install mdbook --locked --version 0.5.4` (.ci/run does)"
+        skip_unless_required(
+            "GILSPEC_REQUIRE_MDBOOK",
+            "mdbook not found; install it with `cargo install mdbook --locked --version 0.5.4` (.ci/run does)",
         );
         return;
     };

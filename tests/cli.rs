@@ -221,6 +221,13 @@ fn traces_come_in_every_format() {
     assert_eq!(code, 0);
     let steps: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
+    // A model with a scenario still gives one document in the machine formats.
+    let (code, out, _) = gilspec(&["trace", "refcount-plain", "--format", "json"]);
+    assert_eq!(code, 0);
+    let steps: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
+    let (_, out, _) = gilspec(&["trace", "refcount-plain", "--format", "mermaid"]);
+    assert_eq!(out.matches("sequenceDiagram").count(), 1, "{out}");
 }
 
 /// Run gilspec on a pseudo-terminal (util-linux's `script`), as a person would.

@@ -3,27 +3,12 @@
 //! shows what the trace says.
 
 use serde_json::{Map, Value, json};
-use std::io::Write as _;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 mod common;
-use common::gilspec;
+use common::{Browser, browser, fresh_dir, gilspec, pre_block};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Far more than a page load takes; only a browser that hangs meets it.
-const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 const MODELS: [&str; 2] = ["mp-value", "refcount-plain"];
-
-/// An empty directory of this test's own, kept after the run for a person to look at.
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the test's directory");
-    dir
-}
 
 /// The rows without their timings, which differ from run to run.
 fn without_millis(mut rows: Value) -> Value {
@@ -78,7 +63,7 @@ fn report_writes_a_page_that_steps_through_counterexamples() {
 
     // The first counterexample, as #selftest opens it: at step 0, then Next ×3, Previous ×1.
     let first = rows.iter().position(|r| r.get("trace").is_some()).unwrap();
-    let result = browser.selftest(&dir, &format!("{url}#selftest"));
+    let result = selftest(&browser, &dir, &format!("{url}#selftest"));
     assert_shows_step(&result, rows, first, 2);
 
     // Deep links into a step that writes a shared value and into one that reads a value
@@ -99,7 +84,7 @@ fn report_writes_a_page_that_steps_through_counterexamples() {
     .collect();
     for &(index, step) in &picks {
         let hash = format!("#trace={index}&step={}&selftest", step - 2);
-        let result = browser.selftest(&dir, &format!("{url}{hash}"));
+        let result = selftest(&browser, &dir, &format!("{url}{hash}"));
         assert_shows_step(&result, rows, index, step);
     }
 
@@ -108,6 +93,7 @@ fn report_writes_a_page_that_steps_through_counterexamples() {
     let png = dir.join("report.png");
     browser.run(
         &dir,
+        5_000,
         &[
             &format!("--screenshot={}", png.display()),
             "--window-size=1280,900",
@@ -261,89 +247,11 @@ fn find_step(rows: &[Value], wanted: &dyn Fn(&Value, &Value) -> bool) -> Option<
     })
 }
 
-/// Headless Chromium, or `None` (with a message) when it is not installed and not required.
-fn browser() -> Option<Browser> {
-    if Path::new(CHROMIUM).exists() {
-        return Some(Browser);
-    }
-    let why = format!("{CHROMIUM} not found; .ci/run installs it (apt-get install chromium)");
-    if std::env::var("GILSPEC_REQUIRE_BROWSER").as_deref() == Ok("1") {
-        panic!("GILSPEC_REQUIRE_BROWSER=1, but {why}");
-    }
-    // Straight to stderr: libtest captures eprintln!, and a skip should be seen.
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
-    None
-}
-
-struct Browser;
-
-impl Browser {
-    /// Load `url` with `#selftest` and return the JSON the page wrote into
-    /// `<pre id="selftest-result">`.
-    fn selftest(&self, dir: &Path, url: &str) -> Value {
-        let dom = self.run(dir, &["--dump-dom", url]);
-        let open = r#"<pre id="selftest-result""#;
-        let start = dom.find(open).expect("the result block") + open.len();
-        let start = start + dom[start..].find('>').unwrap() + 1;
-        let end = start + dom[start..].find("</pre>").unwrap();
-        let text = dom[start..end]
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&");
-        eprintln!("self-test of {url}: {text}");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"))
-    }
-
-    /// Run Chromium headless on a fresh profile and return what it printed; kill it (with
-    /// every process it started) after `BROWSER_TIMEOUT`.
-    fn run(&self, dir: &Path, args: &[&str]) -> String {
-        let profile = dir.join("chromium-profile");
-        let _ = std::fs::remove_dir_all(&profile);
-        // Files, not pipes: a page's DOM outgrows a pipe, and a full pipe would stall it.
-        let (out_path, err_path) = (dir.join("chromium.out"), dir.join("chromium.err"));
-        let mut child = Command::new(CHROMIUM)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--virtual-time-budget=5000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&out_path).unwrap())
-            .stderr(std::fs::File::create(&err_path).unwrap())
-            // Its own process group, so that a timeout ends its helper processes too.
-            .process_group(0)
-            .spawn()
-            .expect("start chromium");
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for chromium") {
-                break Some(status);
-            }
-            if start.elapsed() > BROWSER_TIMEOUT {
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        // SAFETY: signalling the process group this test started (no memory is involved).
-        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-        let _ = child.wait();
-        let _ = std::fs::remove_dir_all(&profile);
-        let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-        let lines: Vec<&str> = stderr.lines().collect();
-        let tail = &lines[lines.len().saturating_sub(10)..];
-        match status {
-            Some(s) if s.success() => std::fs::read_to_string(&out_path).unwrap(),
-            Some(s) => panic!("chromium {args:?} failed ({s}):\n{}", tail.join("\n")),
-            None => panic!("chromium {args:?} took over {BROWSER_TIMEOUT:?}; killed"),
-        }
-    }
+/// Load `url` with `#selftest` and return the JSON the page wrote into
+/// `<pre id="selftest-result">`.
+fn selftest(browser: &Browser, dir: &Path, url: &str) -> Value {
+    let dom = browser.run(dir, 5_000, &["--dump-dom", url]);
+    let text = pre_block(&dom, "selftest-result");
+    eprintln!("self-test of {url}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"))
 }
