@@ -398,3 +398,42 @@ fn side_by_side(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_outside_the_blocks_is_kept_and_a_block_is_rewritten() {
+        let page =
+            "intro\n<!-- gilspec: sources mp-value -->\nstale\n<!-- gilspec: end -->\nafter\n";
+        let filled = fill(page, crate::models::ALL, &[]).unwrap();
+        assert!(filled.starts_with("intro\n<!-- gilspec: sources mp-value -->\n\n| model |"));
+        assert!(filled.ends_with("<!-- gilspec: end -->\nafter\n"));
+        assert!(!filled.contains("stale"));
+        // Filling again changes nothing.
+        assert_eq!(fill(&filled, crate::models::ALL, &[]).unwrap(), filled);
+    }
+
+    #[test]
+    fn malformed_blocks_are_errors_that_say_what_is_wrong() {
+        let all = crate::models::ALL;
+        let err = |page: &str| fill(page, all, &[]).unwrap_err();
+        assert!(err("<!-- gilspec: sources mp-value -->\nno end").contains("has no"));
+        assert!(err("<!-- gilspec: end -->").contains("without a block"));
+        assert!(
+            err("<!-- gilspec: charts mp-value -->\n<!-- gilspec: end -->")
+                .contains("unknown gilspec block")
+        );
+        assert!(
+            err("<!-- gilspec: verdicts nope -->\n<!-- gilspec: end -->").contains("unknown model")
+        );
+        assert!(
+            err("<!-- gilspec: verdicts -->\n<!-- gilspec: end -->").contains("names no model")
+        );
+        assert!(
+            err("<!-- gilspec: scenario refcount-plain r9 -->\n<!-- gilspec: end -->")
+                .contains("no scenario")
+        );
+    }
+}
