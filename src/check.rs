@@ -558,7 +558,9 @@ fn collecting_loom(
 fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -> (Run, bool) {
     let run = Run {
         executions: exec.executions(),
-        failure: exec.shortest().map(|c| caught_failure(c, bound)),
+        failure: exec
+            .shortest()
+            .map(|c| caught_failure(c, Backend::Loom, bound)),
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
@@ -567,15 +569,24 @@ fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -
     (run, complete)
 }
 
-fn caught_failure(c: crate::exec::Caught, bound: Option<usize>) -> Failure {
-    Failure {
-        violation: c.violation,
-        trace: Trace { events: c.trace },
-        schedule: Schedule::Loom {
+/// A violation a collecting run noted, as a failure with the schedule that replays it:
+/// loom's execution number at `bound`, or shuttle's task choices.
+fn caught_failure(c: crate::exec::Caught, backend: Backend, bound: Option<usize>) -> Failure {
+    let schedule = match backend {
+        Backend::Loom => Schedule::Loom {
             bound,
             execution: c.execution,
             events: c.fired,
         },
+        _ => Schedule::Shuttle {
+            tasks: c.tasks,
+            events: c.fired,
+        },
+    };
+    Failure {
+        violation: c.violation,
+        trace: Trace { events: c.trace },
+        schedule,
         execution: c.execution,
     }
 }
@@ -724,15 +735,7 @@ pub fn shortest_shuttle<S: Scheduler + 'static>(
     });
     // The armed property's shortest violation is the verdict, whatever stopped the run.
     if let Some(c) = exec.shortest() {
-        run.failure = Some(Failure {
-            violation: c.violation,
-            trace: Trace { events: c.trace },
-            schedule: Schedule::Shuttle {
-                tasks: c.tasks,
-                events: c.fired,
-            },
-            execution: c.execution,
-        });
+        run.failure = Some(caught_failure(c, Backend::Shuttle, None));
     }
     (run, finished)
 }
@@ -787,7 +790,9 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
                 events,
             });
             if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
-                run.failure = exec.caught().map(|c| caught_failure(c, bound));
+                run.failure = exec
+                    .caught()
+                    .map(|c| caught_failure(c, Backend::Loom, bound));
             }
             run
         }

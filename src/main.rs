@@ -472,50 +472,65 @@ fn total_rows(opts: &Options, models: &[&'static Model], checkers: &[Checker]) -
 /// has explored so far, redrawn four times a second by a thread of its own (the checkers
 /// run on this one).
 struct Progress {
-    state: std::sync::Arc<std::sync::Mutex<(String, u64, bool)>>,
+    line: std::sync::Arc<std::sync::Mutex<Line>>,
     painter: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the status line shows, shared with the thread that redraws it.
+#[derive(Default)]
+struct Line {
+    label: String,
+    /// `check::executions_started()` when the row began.
+    base: u64,
+    done: bool,
+}
+
+impl Line {
+    /// Draw it (with the line locked, so the two threads never interleave).
+    fn paint(&self) {
+        let executions = check::executions_started() - self.base;
+        eprint!("\r\x1b[2Kchecking {}: {executions} executions", self.label);
+        let _ = std::io::stderr().flush();
+    }
 }
 
 impl Progress {
     fn start() -> Progress {
-        let state = std::sync::Arc::new(std::sync::Mutex::new((String::new(), 0, false)));
-        let shared = state.clone();
+        let line = std::sync::Arc::new(std::sync::Mutex::new(Line::default()));
+        let shared = line.clone();
         let painter = std::thread::spawn(move || {
             loop {
                 std::thread::sleep(std::time::Duration::from_millis(250));
-                let Ok(s) = shared.lock() else { return };
-                if s.2 {
+                let Ok(line) = shared.lock() else { return };
+                if line.done {
                     return;
                 }
-                Progress::paint(&s.0, s.1);
+                line.paint();
             }
         });
         Progress {
-            state,
+            line,
             painter: Some(painter),
         }
     }
 
-    /// Draw the line (with the state locked, so the two threads never interleave).
-    fn paint(label: &str, base: u64) {
-        let executions = check::executions_started() - base;
-        eprint!("\r\x1b[2Kchecking {label}: {executions} executions");
-        let _ = std::io::stderr().flush();
-    }
-
     /// A new row starts: show its label and count its executions from zero.
     fn now(&self, label: String) {
-        if let Ok(mut s) = self.state.lock() {
-            *s = (label, check::executions_started(), false);
-            Progress::paint(&s.0, s.1);
+        if let Ok(mut line) = self.line.lock() {
+            *line = Line {
+                label,
+                base: check::executions_started(),
+                done: false,
+            };
+            line.paint();
         }
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        if let Ok(mut s) = self.state.lock() {
-            s.2 = true;
+        if let Ok(mut line) = self.line.lock() {
+            line.done = true;
             eprint!("\r\x1b[2K");
             let _ = std::io::stderr().flush();
         }

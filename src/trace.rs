@@ -290,13 +290,9 @@ impl Trace {
     /// The threads that act: main first, then the workers by name (A, B, C), so that
     /// every table and diagram lays them out alike.
     pub fn threads(&self) -> Vec<&str> {
-        let mut threads: Vec<&str> = Vec::new();
-        for e in &self.events {
-            if !threads.contains(&e.thread.as_str()) {
-                threads.push(&e.thread);
-            }
-        }
+        let mut threads: Vec<&str> = self.events.iter().map(|e| e.thread.as_str()).collect();
         threads.sort_by_key(|t| (*t != "main", *t));
+        threads.dedup();
         threads
     }
 

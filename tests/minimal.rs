@@ -1,7 +1,7 @@
 //! Counterexamples are minimal: the fewest preemptions loom can establish, then among
 //! those the fewest steps, and what is shown still replays.
 
-use gilspec::check::{self, Limits};
+use gilspec::check::{self, Body, Failure, Limits};
 use gilspec::model::{Checker, Params};
 use gilspec::models;
 use gilspec::report;
@@ -26,14 +26,18 @@ fn the_fewest_steps_search_shortens_the_first_violation_found() {
     assert_eq!(outcome.preemptions, Some(1));
     assert!(outcome.preemptions_minimal && outcome.steps_minimal);
     let shortest = outcome.failure.expect("violated");
+    assert_shorter_and_replays(&body, &limits, &shortest, &first);
+}
+
+/// `shortest` has fewer steps than `first`, and its schedule replays it step for step.
+fn assert_shorter_and_replays(body: &Body, limits: &Limits, shortest: &Failure, first: &Failure) {
     assert!(
         shortest.trace.len() < first.trace.len(),
         "shortest {} steps, first {}",
         shortest.trace.len(),
         first.trace.len()
     );
-
-    let replayed = check::replay(&body, REQUESTER_FIRST, &limits, &shortest.schedule)
+    let replayed = check::replay(body, REQUESTER_FIRST, limits, &shortest.schedule)
         .failure
         .expect("the shortest replays");
     assert_eq!(replayed.trace, shortest.trace);
@@ -88,14 +92,5 @@ fn pct_keeps_the_shortest_of_its_runs() {
     assert_eq!(outcome.shortest_among, Some(limits.iterations as u64));
     assert!(!outcome.steps_minimal, "a sample proves no minimum");
     let shortest = outcome.failure.expect("violated");
-    assert!(
-        shortest.trace.len() < first.trace.len(),
-        "shortest {} steps, first {}",
-        shortest.trace.len(),
-        first.trace.len()
-    );
-    let replayed = check::replay(&body, REQUESTER_FIRST, &limits, &shortest.schedule)
-        .failure
-        .expect("the shortest replays");
-    assert_eq!(replayed.trace, shortest.trace);
+    assert_shorter_and_replays(&body, &limits, &shortest, &first);
 }

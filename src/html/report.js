@@ -128,7 +128,7 @@ function showTrace(index, step) {
   const head = el("tr", {}, el("th", { class: "num" }, "step"), threads.map((t) => el("th", {}, t)));
   const body = el("tbody", {}, trace.map((e, i) => el("tr", { "data-step": i + 1 },
     el("td", { class: "num" }, String(i + 1)),
-    threads.map((t) => el("td", {}, t === e.thread ? stepCell(e, states[i]) : null)))));
+    threads.map((t) => el("td", {}, t === e.thread ? stepCell(e) : null)))));
   body.addEventListener("click", (ev) => {
     const tr = ev.target.closest("tr");
     if (tr) goTo(Number(tr.dataset.step));
@@ -140,14 +140,12 @@ function showTrace(index, step) {
   goTo(step);
 }
 
-// A step's action and what it did: writes (from the value before it), reads, its note.
-function stepCell(e, before) {
+// A step's action and what it did: writes (from the value before, when there was one),
+// reads, its note.
+function stepCell(e) {
   const effects = [
-    ...Object.entries(e.state).map(([v, x]) => {
-      // The step's own "before" (the model's initial value) when earlier steps wrote none.
-      const was = e.before && v in e.before ? e.before[v] : before[v];
-      return el("span", { class: "write" }, was !== undefined ? `${v} ${was} → ${x}` : `${v} = ${x}`);
-    }),
+    ...Object.entries(e.state).map(([v, x]) => el("span", { class: "write" },
+      e.before && v in e.before ? `${v} ${e.before[v]} → ${x}` : `${v} = ${x}`)),
     ...Object.entries(e.read ?? {}).map(([v, x]) => el("span", { class: "read" }, `read ${v} = ${x}`)),
   ];
   return [el("span", { class: "action" }, e.action),
