@@ -4,7 +4,7 @@
 use std::process::Command;
 
 mod common;
-use common::skip_unless_required;
+use common::{FAMILY_CHAPTERS, skip_unless_required};
 
 #[test]
 fn the_book_builds_with_mdbook() {
@@ -26,14 +26,7 @@ fn the_book_builds_with_mdbook() {
     assert!(build.status.success(), "mdbook build docs failed:\n{log}");
     assert!(!log.contains("WARN") && !log.contains("ERROR"), "{log}");
     // Every chapter of SUMMARY.md became a page, with its generated tables.
-    for page in [
-        "refcount",
-        "handoff",
-        "bytecode",
-        "objlock",
-        "brc",
-        "multiprocessing",
-    ] {
+    for page in FAMILY_CHAPTERS {
         let html = std::fs::read_to_string(out_dir.join(format!("{page}.html")))
             .unwrap_or_else(|e| panic!("{page}.html: {e}"));
         assert!(

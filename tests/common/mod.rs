@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The book's chapters, one per family of models (docs/NAME.md).
+pub const FAMILY_CHAPTERS: [&str; 7] = [
+    "refcount",
+    "handoff",
+    "bytecode",
+    "objlock",
+    "brc",
+    "multiprocessing",
+    "condvar",
+];
+
 /// Run the built `gilspec` with `args`: its exit code, stdout and stderr.
 pub fn gilspec(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_gilspec"))
