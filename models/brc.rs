@@ -443,13 +443,13 @@ const NO_QUEUE_EXPECT: &[Expect] = &[
 #[rustfmt::skip]
 const STORE_AFTER_EXPECT: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(3), deep: violated(3) },
     Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: FOUND, deep: FOUND },
     // The random scheduler first finds it at execution 3,213 (seed 0).
     Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
 ];
 
 const SOURCES: &[&str] = &[
@@ -521,11 +521,11 @@ const PROPERTIES_WITH_RACES: &[Property] = crate::models::refcount::PROPERTIES_W
 #[rustfmt::skip]
 const LAST_USE_EXPECT_SPURIOUS: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];
@@ -533,11 +533,11 @@ const LAST_USE_EXPECT_SPURIOUS: &[Expect] = &[
 #[rustfmt::skip]
 const RELAXED_MERGE_EXPECT_SPURIOUS: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];

@@ -298,9 +298,9 @@ const QUEUE_PROPERTIES: &[Property] = &[
 #[rustfmt::skip]
 const QUEUE_EXPECT: &[Expect] = &[
     Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
 ];
 
 pub const MP_QUEUE: Model = Model {

@@ -3,10 +3,11 @@
 //! violation the trace of the failing execution and a string that replays it.
 
 use crate::exec::{Backend, Exec, VIOLATION_PANIC, Violation, WaitConfig, WaitEvents, builtin};
+pub use crate::explore::Fairness;
 use crate::model::Checker;
 use crate::schedulers::{Recording, Replaying, Scripted};
 use crate::trace::Trace;
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -29,8 +30,18 @@ pub struct Limits {
     pub loom_budget: u64,
     /// shuttle PCT and random: executions to try.
     pub iterations: usize,
-    /// shuttle DFS: stop (and say "inconclusive") after this many executions.
+    /// The unreduced search: stop (and say "inconclusive") after this many executions.
     pub dfs_budget: usize,
+    /// shuttle DFS: search every state once, merging equal states, folding repeated loop
+    /// rounds and skipping Lipton movers (`docs/reduction.md`). Off, every path of
+    /// decisions is searched (to compare: it finishes only on small models).
+    pub reduction: bool,
+    /// The stateful search: stop (and say "inconclusive") after this many states.
+    pub state_budget: usize,
+    /// The stateful search: which cycles count as livelocks.
+    pub fairness: Fairness,
+    /// The stateful search: check that every replay reaches the states it recorded.
+    pub verify_search: bool,
     /// shuttle: the seed of the PCT and random schedulers, so verdicts reproduce.
     pub seed: u64,
     /// shuttle PCT: the bug depth it targets.
@@ -56,6 +67,9 @@ impl Limits {
     pub fn deep() -> Limits {
         Limits {
             pct_depth: 4,
+            // Three workers of the GIL family run to millions of states: the search says
+            // "inconclusive" there, in a minute, rather than running for an hour.
+            state_budget: 100_000,
             ..Limits::default()
         }
     }
@@ -69,6 +83,10 @@ impl Default for Limits {
             loom_budget: 500_000,
             iterations: 1_000,
             dfs_budget: 20_000,
+            reduction: true,
+            state_budget: 2_000_000,
+            fairness: Fairness::Strong,
+            verify_search: false,
             seed: 0,
             pct_depth: 3,
             minimize: true,
@@ -126,9 +144,12 @@ pub enum Schedule {
         events: Vec<usize>,
     },
     /// The shuttle task chosen at each scheduling point (0 is main, then in spawn order).
+    /// With `cycle`, the execution stops where the tasks end: a lasso whose cycle starts
+    /// after that many trace steps and leads back to the state there.
     Shuttle {
         tasks: Vec<usize>,
         events: Vec<usize>,
+        cycle: Option<usize>,
     },
     /// The thread that takes each trace step, by name (a scripted scenario).
     Script {
@@ -143,6 +164,7 @@ fn join<T: ToString>(items: &[T]) -> String {
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut cycle = None;
         let events = match self {
             Schedule::Loom {
                 bound,
@@ -153,8 +175,13 @@ impl fmt::Display for Schedule {
                 write!(f, "loom:pb{pb}:e{execution}")?;
                 events
             }
-            Schedule::Shuttle { tasks, events } => {
+            Schedule::Shuttle {
+                tasks,
+                events,
+                cycle: c,
+            } => {
                 write!(f, "shuttle:{}", join(tasks))?;
+                cycle = *c;
                 events
             }
             Schedule::Script { threads, events } => {
@@ -164,6 +191,9 @@ impl fmt::Display for Schedule {
         };
         if !events.is_empty() {
             write!(f, ":w{}", join(events))?;
+        }
+        if let Some(c) = cycle {
+            write!(f, ":c{c}")?;
         }
         Ok(())
     }
@@ -184,6 +214,13 @@ impl Schedule {
     pub fn parse(s: &str) -> Result<Schedule, String> {
         let malformed = |what: &str| format!("malformed {what} in schedule {s:?}");
         let mut parts: Vec<&str> = s.split(':').collect();
+        let cycle = match parts.last() {
+            Some(last) if parts.len() > 2 && last.starts_with('c') => {
+                let n = &parts.pop().expect("checked")[1..];
+                Some(n.parse::<usize>().map_err(|_| malformed("cycle start"))?)
+            }
+            _ => None,
+        };
         let events = match parts.last() {
             Some(last) if parts.len() > 2 && last.starts_with('w') => {
                 let list = &parts.pop().expect("checked")[1..];
@@ -219,7 +256,11 @@ impl Schedule {
                     .map_err(|_| {
                         malformed("shuttle schedule (expected task numbers separated by dots)")
                     })?;
-                Ok(Schedule::Shuttle { tasks, events })
+                Ok(Schedule::Shuttle {
+                    tasks,
+                    events,
+                    cycle,
+                })
             }
             ["script", threads] => {
                 let threads: Vec<String> = threads.split('.').map(str::to_owned).collect();
@@ -230,6 +271,7 @@ impl Schedule {
                 }
                 Ok(Schedule::Script { threads, events })
             }
+            _ if cycle.is_some() => Err(malformed("cycle (only a shuttle schedule has one)")),
             [kind, ..] if !["loom", "shuttle", "script"].contains(kind) => Err(format!(
                 "unknown schedule kind {kind:?} in {s:?}: expected loom, shuttle or script"
             )),
@@ -248,6 +290,16 @@ pub struct Failure {
     pub schedule: Schedule,
     /// 1-based index of the failing execution within its run.
     pub execution: u64,
+}
+
+impl Failure {
+    /// A lasso's cycle starts after this many steps.
+    pub fn schedule_cycle(&self) -> Option<usize> {
+        match self.schedule {
+            Schedule::Shuttle { cycle, .. } => cycle,
+            _ => None,
+        }
+    }
 }
 
 /// One run of one checker: how many executions it explored and the first failure.
@@ -321,7 +373,7 @@ fn install_quiet_hook() {
         shuttle::Runner::new(RandomScheduler::new_from_seed(0, 1), shuttle_config(1_000))
             .run(|| {});
         panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
+            if !QUIET.with(|q| q.get()) || std::env::var_os("GILSPEC_DEBUG").is_some() {
                 previous(info);
             }
         }));
@@ -333,7 +385,7 @@ struct StderrSilencer(Option<libc::c_int>);
 
 impl StderrSilencer {
     fn new() -> StderrSilencer {
-        if !SILENCE_STDERR.load(Ordering::Relaxed) {
+        if !SILENCE_STDERR.load(Ordering::Relaxed) || std::env::var_os("GILSPEC_DEBUG").is_some() {
             return StderrSilencer(None);
         }
         // SAFETY: plain POSIX calls on file descriptors we own; failures leave stderr as is.
@@ -581,6 +633,7 @@ fn caught_failure(c: crate::exec::Caught, backend: Backend, bound: Option<usize>
         _ => Schedule::Shuttle {
             tasks: c.tasks,
             events: c.fired,
+            cycle: None,
         },
     };
     Failure {
@@ -708,6 +761,7 @@ pub fn run_shuttle<S: Scheduler + 'static>(
     finish(&exec, result, |events| Schedule::Shuttle {
         tasks: schedule.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         events,
+        cycle: None,
     })
 }
 
@@ -732,6 +786,7 @@ pub fn shortest_shuttle<S: Scheduler + 'static>(
     let mut run = finish(&exec, result, |events| Schedule::Shuttle {
         tasks: schedule.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         events,
+        cycle: None,
     });
     // The armed property's shortest violation is the verdict, whatever stopped the run.
     if let Some(c) = exec.shortest() {
@@ -769,6 +824,7 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
     finish(&exec, result, |events| Schedule::Shuttle {
         tasks: vec![],
         events,
+        cycle: None,
     })
 }
 
@@ -796,6 +852,11 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             }
             run
         }
+        Schedule::Shuttle {
+            tasks,
+            cycle: Some(from),
+            ..
+        } => replay_lasso(body, limits, tasks, events, *from, schedule),
         Schedule::Shuttle { tasks, .. } => {
             let mut run = run_shuttle(
                 body,
@@ -817,6 +878,73 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             run
         }
     }
+}
+
+/// Replay a lasso: follow `tasks` and stop where they end, which is where the cycle leads
+/// back to the state after step `from`; the trace marks the cycle.
+fn replay_lasso(
+    body: &Body,
+    limits: &Limits,
+    tasks: &[usize],
+    events: WaitEvents,
+    from: usize,
+    schedule: &Schedule,
+) -> Run {
+    install_quiet_hook();
+    let exec = Exec::new(
+        Backend::Shuttle,
+        Some(builtin::PROGRESS),
+        wait_config(limits, events),
+    );
+    let result = shuttle_runner(&exec, body, limits, Replaying::stopping(tasks.to_vec()));
+    let mut run = finish(&exec, result, |_| schedule.clone());
+    if run.failure.is_some() || run.error.is_some() {
+        run.error
+            .get_or_insert_with(|| "the lasso does not replay".to_owned());
+        run.failure = None;
+        return run;
+    }
+    let mut trace = exec.trace();
+    let end = trace.events.len();
+    if from >= end {
+        run.error = Some(format!(
+            "the cycle starts after step {from}, but the replay has {end} steps"
+        ));
+        return run;
+    }
+    let first = &mut trace.events[from];
+    first.note = Some(match first.note.take() {
+        Some(n) => format!("the cycle starts here; {n}"),
+        None => "the cycle starts here".to_owned(),
+    });
+    let thread = trace.events[end - 1].thread.clone();
+    trace.events.push(crate::trace::Event {
+        step: end + 1,
+        thread,
+        action: format!("cycle: back to the state before step {}", from + 1),
+        accesses: vec![],
+        note: Some(format!("steps {}–{end} repeat forever", from + 1)),
+    });
+    run.failure = Some(Failure {
+        violation: Violation {
+            property: builtin::PROGRESS.to_owned(),
+            message: format!(
+                "livelock: steps {}–{end} lead back to the state before step {} and can repeat forever ({}: {})",
+                from + 1,
+                from + 1,
+                limits.fairness.id(),
+                match limits.fairness {
+                    Fairness::None => "a thread that could run may be left out",
+                    Fairness::Weak => "every thread that can run all along takes part",
+                    Fairness::Strong => "every thread that can run somewhere in it takes part",
+                }
+            ),
+        },
+        trace,
+        schedule: schedule.clone(),
+        execution: 1,
+    });
+    run
 }
 
 /// Run a scripted schedule to its end and return the trace, violated or not.
@@ -851,6 +979,23 @@ pub fn run_script(
 
 /// Decide one property of `body` under one checker.
 pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> Outcome {
+    check_keyed(None, body, property, checker, limits)
+}
+
+/// The last stateful search, by the key of the model and size it searched: the search
+/// checks every property at once, so the rows of one model share it.
+static LAST_SEARCH: std::sync::Mutex<Option<(String, Arc<crate::explore::Explored>)>> =
+    std::sync::Mutex::new(None);
+
+/// As `check`; `key` names the model and its size (`body` is that model's), so that
+/// the rows of one model can share its stateful search.
+pub fn check_keyed(
+    key: Option<&str>,
+    body: &Body,
+    property: &str,
+    checker: Checker,
+    limits: &Limits,
+) -> Outcome {
     let start = Instant::now();
     if property == builtin::NO_DATA_RACE && checker != Checker::Loom {
         let mut o = base_outcome(checker, property, 0, "-".to_owned());
@@ -884,35 +1029,153 @@ pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> 
                 shortest_shuttle(body, property, limits, s, random),
             )
         }
-        Checker::ShuttleDfs => {
-            let budget = limits.dfs_budget as u64;
-            let run = explore_events(limits, budget, |events, left| {
-                let dfs = DfsScheduler::new(Some(left as usize), false);
-                let mut run = run_shuttle(body, property, limits, dfs, events);
-                run.budget_spent =
-                    run.failure.is_none() && run.error.is_none() && run.executions >= left;
-                run
-            });
-            let budget_spent = run.budget_spent;
-            let mut o = judged(
-                checker,
-                property,
-                "exhaustive (sequentially consistent)".to_owned(),
-                run,
-            );
-            if o.verdict == Verdict::Holds {
-                if budget_spent {
-                    o.verdict = Verdict::Inconclusive;
-                    o.note = Some(format!("budget spent: {budget} executions"));
-                } else {
-                    o.exhaustive = true;
-                }
-            }
-            o
-        }
+        Checker::ShuttleDfs => check_states(key, body, property, limits),
     };
     outcome.millis = start.elapsed().as_millis();
     outcome
+}
+
+/// Search every state of `body` once (`explore`), under shuttle's sequentially consistent
+/// semantics, with every wait event both ways. Every property is checked in the one
+/// search: a violation is noted and the execution goes on.
+pub fn explore_states(body: &Body, limits: &Limits) -> crate::explore::Explored {
+    install_quiet_hook();
+    let search = if limits.reduction {
+        crate::explore::explorer(limits.state_budget, limits.verify_search)
+    } else {
+        crate::explore::unreduced(limits.dfs_budget as u64)
+    };
+    let waits = WaitConfig {
+        budget: usize::MAX,
+        // A safety net only: folded loops end at a known state long before.
+        max_steps: limits.max_steps * 4,
+        ..wait_config(
+            limits,
+            WaitEvents::Explore(crate::exec::SearchHandle(search.clone())),
+        )
+    };
+    let exec = Exec::new(Backend::Shuttle, Some(builtin::ANY), waits);
+    let limits = Limits {
+        max_steps: limits.max_steps * 4,
+        ..limits.clone()
+    };
+    crate::explore::search(&search, &exec, |search| {
+        let driver = crate::explore::Driver(search.clone());
+        match shuttle_runner(&exec, body, &limits, driver) {
+            Ok(()) => crate::explore::Stop::Finished,
+            Err(payload) => match classify(&exec, payload.as_ref()) {
+                Ok(v)
+                    if v.property == builtin::PROGRESS
+                        && !crate::exec::timed_sleepers(&exec).is_empty()
+                        && exec.violation().is_none() =>
+                {
+                    crate::explore::Stop::Ended
+                }
+                Ok(v) => crate::explore::Stop::Failed(v),
+                Err(e) => crate::explore::Stop::Error(e),
+            },
+        }
+    })
+}
+
+/// The schedule that replays a route of the stateful search.
+fn route_schedule(body: &Body, limits: &Limits, route: &crate::explore::Route) -> Schedule {
+    let search = crate::explore::follow(route.decisions.clone());
+    let waits = WaitConfig {
+        budget: usize::MAX,
+        ..wait_config(
+            limits,
+            WaitEvents::Explore(crate::exec::SearchHandle(search.clone())),
+        )
+    };
+    let exec = Exec::new(Backend::Shuttle, Some(builtin::ANY), waits);
+    let _ = shuttle_runner(&exec, body, limits, crate::explore::Driver(search.clone()));
+    let (tasks, steps_at) = search.followed();
+    Schedule::Shuttle {
+        tasks,
+        events: exec.fired(),
+        cycle: route.cycle_from.map(|i| steps_at[i]),
+    }
+}
+
+/// The stateful search's verdict on `property`: a violation by the fewest steps, a
+/// livelock (a fair cycle) for `no_deadlock`, or holds over every state.
+fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits) -> Outcome {
+    let key = key.map(|k| format!("{k} {limits:?}"));
+    let cached = LAST_SEARCH
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(k, _)| Some(k) == key.as_ref())
+        .map(|(_, e)| e.clone());
+    let explored = cached.unwrap_or_else(|| {
+        let explored = Arc::new(explore_states(body, limits));
+        if let Some(k) = key {
+            *LAST_SEARCH.lock().unwrap_or_else(|e| e.into_inner()) = Some((k, explored.clone()));
+        }
+        explored
+    });
+    let bound = if limits.reduction {
+        format!(
+            "exhaustive (sequentially consistent), {} states",
+            explored.states
+        )
+    } else {
+        "every path, unreduced (sequentially consistent)".to_owned()
+    };
+    let mut o = base_outcome(Checker::ShuttleDfs, property, explored.executions, bound);
+    if let Some(e) = &explored.error {
+        o.verdict = Verdict::Error;
+        o.note = Some(format!("the model panicked: {e}"));
+        return o;
+    }
+    let livelock = [builtin::NO_DEADLOCK, builtin::ANY].contains(&property);
+    let route = explored.shortest(property).or_else(|| {
+        livelock
+            .then(|| explored.fair_cycle(limits.fairness))
+            .flatten()
+    });
+    let Some(route) = route else {
+        if explored.budget_spent {
+            o.verdict = Verdict::Inconclusive;
+            o.note = Some(if limits.reduction {
+                format!("budget spent: {} states", limits.state_budget)
+            } else {
+                format!("budget spent: {} executions", limits.dfs_budget)
+            });
+        } else if let Some(cut) = &explored.cut {
+            o.verdict = Verdict::Inconclusive;
+            o.note = Some(format!("a path was cut short: {cut}"));
+        } else {
+            o.exhaustive = true;
+        }
+        return o;
+    };
+    let schedule = route_schedule(body, limits, &route);
+    let replayed = replay(body, property, limits, &schedule);
+    match replayed.failure {
+        Some(f) => {
+            o.verdict = if route.cycle_from.is_some() {
+                o.note = Some(f.violation.message.clone());
+                o.bound = format!("{}, {}", o.bound, limits.fairness.id());
+                Verdict::Livelock
+            } else {
+                Verdict::Violated
+            };
+            o.steps_minimal = !explored.budget_spent && explored.cut.is_none();
+            o.failure = Some(f);
+        }
+        None => {
+            o.verdict = Verdict::Error;
+            o.note = Some(format!(
+                "the search found {} ({}), but its route {schedule} does not replay: {}",
+                route.violation.property,
+                route.violation.message,
+                replayed.error.unwrap_or_default()
+            ));
+        }
+    }
+    o
 }
 
 fn base_outcome(checker: Checker, property: &str, executions: u64, bound: String) -> Outcome {

@@ -65,7 +65,7 @@ pub(crate) struct ExecState {
     /// Which of this execution's eligible waits ended in an event.
     pub fired: Vec<usize>,
     /// Threads asleep in a timed wait.
-    pub sleepers: Vec<Arc<crate::rt::Sleep>>,
+    pub sleepers: Vec<Sleeper>,
     /// Threads started and not yet finished (main included), and those of them inside a
     /// join or a condition-variable wait.
     pub live: BTreeSet<String>,
@@ -79,6 +79,116 @@ pub(crate) struct ExecState {
     /// In a collecting run: the violation with the fewest steps so far (kept across
     /// executions).
     pub shortest: Option<Caught>,
+    /// What each thread has observed, hashed (see `History`): with the shared state below,
+    /// it fixes the state of the whole model for the stateful search (`explore`).
+    pub histories: BTreeMap<String, History>,
+    /// The values of the model's `Ghost` cells, in the order they were made.
+    pub ghosts: Vec<i64>,
+    /// The threads asleep on each condition variable, oldest first.
+    pub cv_waiters: BTreeMap<String, Vec<Sleeper>>,
+    /// Sleepers claimed by a waker and not yet awake: whether by their deadline.
+    pub pending_wakes: BTreeMap<String, bool>,
+    /// Shuttle: the scheduling points each task (by id) has passed since its last step or
+    /// mark, or since it last blocked. A lock that is taken after one switch or after two
+    /// is at different points inside shuttle, and the search must tell them apart.
+    pub switches: BTreeMap<usize, u32>,
+    /// Steps taken so far (the trace's length, also when the trace is not kept).
+    pub steps: usize,
+    /// Shuttle: a task whose next scheduling point the stateful search need not branch
+    /// at (a Lipton mover: right after it took a lock, right before it lets one go or
+    /// wakes a sleeper; `docs/reduction.md`).
+    pub mover: Option<usize>,
+    /// Shuttle: a task whose next scheduling point is a lock, join or sleep that may block:
+    /// taking a lock is a right mover only when what follows cannot block.
+    pub blocking: Option<usize>,
+}
+
+/// A thread asleep on its channel. Only the sleeping thread owns the channel: dropping a
+/// shuttle sender outside its execution (when the next execution resets this state)
+/// would fail, so the state keeps a weak reference.
+#[derive(Clone, Debug)]
+pub(crate) struct Sleeper {
+    pub thread: String,
+    sleep: std::sync::Weak<crate::rt::Sleep>,
+}
+
+impl Sleeper {
+    fn new(sleep: &Arc<crate::rt::Sleep>) -> Sleeper {
+        Sleeper {
+            thread: sleep.thread.clone(),
+            sleep: Arc::downgrade(sleep),
+        }
+    }
+}
+
+/// A 128-bit hash (XXH3-128): with a million states, the chance that two of them share
+/// one is about 10^-27.
+pub(crate) type Hash128 = (u64, u64);
+
+pub(crate) fn hash128(data: &impl std::hash::Hash) -> Hash128 {
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    data.hash(&mut h);
+    let d = h.digest128();
+    ((d >> 64) as u64, d as u64)
+}
+
+/// What one thread has observed so far, as a hash: every step it took with the values it
+/// read and wrote, and every scheduling point it passed without a step. A thread's code is
+/// deterministic, so two threads with equal histories are in equal local states.
+///
+/// Loop rounds are folded (the "pure round" reduction, `docs/reduction.md`): when a thread
+/// comes back to a loop head (a condition-variable wait, a `yield_now`) and the round since
+/// its last visit there observed exactly what the round before it did, the history is set
+/// back to what it was at that last visit. The round changed nothing the thread will act
+/// on, so its local state is the one it had then.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct History {
+    pub hash: Hash128,
+    heads: BTreeMap<String, LoopHead>,
+}
+
+#[derive(Clone, Debug)]
+struct LoopHead {
+    /// The history at the last visit.
+    at: Hash128,
+    /// What the round that ended at the last visit observed (none before the second).
+    round: Option<Hash128>,
+    /// What the thread has observed since the last visit.
+    since: Hash128,
+}
+
+impl History {
+    fn observe(&mut self, event: Hash128) {
+        self.hash = hash128(&(self.hash, event));
+        for head in self.heads.values_mut() {
+            head.since = hash128(&(head.since, event));
+        }
+    }
+
+    fn loop_head(&mut self, label: &str) {
+        match self.heads.get_mut(label) {
+            Some(head) if head.round == Some(head.since) => {
+                // The same round again: fold it.
+                self.hash = head.at;
+                head.since = (0, 0);
+            }
+            Some(head) => {
+                head.round = Some(head.since);
+                head.at = self.hash;
+                head.since = (0, 0);
+            }
+            None => {
+                self.heads.insert(
+                    label.to_owned(),
+                    LoopHead {
+                        at: self.hash,
+                        round: None,
+                        since: (0, 0),
+                    },
+                );
+            }
+        }
+    }
 }
 
 /// A violation a collecting run noted without stopping: how it read, and how to get there.
@@ -100,8 +210,27 @@ pub enum WaitEvents {
     /// Exactly these (by the order of eligible waits in the execution): loom and shuttle
     /// DFS enumerate every such set up to the budget, and replays name one.
     Fixed(BTreeSet<usize>),
-    /// Each eligible wait with probability 1/4, from a seed (shuttle PCT and random).
+    /// Each eligible wait with probability 1/4, from a seed (shuttle PCT and random), at
+    /// most `WaitConfig::budget` of them.
     Random { seed: u64 },
+    /// Each eligible wait is a choice of the stateful search, both ways, without a budget.
+    Explore(SearchHandle),
+}
+
+/// The stateful search a run belongs to (compared by identity).
+#[derive(Clone)]
+pub struct SearchHandle(pub(crate) Arc<crate::explore::Search>);
+
+impl PartialEq for SearchHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for SearchHandle {}
+impl std::fmt::Debug for SearchHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SearchHandle")
+    }
 }
 
 /// How condition variables behave in a run: POSIX lets a wait return without a signal and
@@ -197,9 +326,15 @@ impl Exec {
 
     /// Called at the start of each execution: forget the previous one's ghost state.
     pub(crate) fn begin_execution(&self) {
+        self.clear_execution(1);
+    }
+
+    /// Forget the last execution's ghost state before the next one makes its first
+    /// decision (the stateful search looks at the state there).
+    pub(crate) fn clear_execution(&self, count: u64) {
         let mut s = self.state();
         *s = ExecState {
-            executions: s.executions + 1,
+            executions: s.executions + count,
             max_eligible_waits: s.max_eligible_waits,
             shortest: s.shortest.take(),
             live: BTreeSet::from(["main".to_owned()]),
@@ -237,7 +372,12 @@ impl Exec {
 
     /// Steps recorded so far in the current execution.
     pub fn steps(&self) -> usize {
-        self.state().trace.len()
+        self.state().steps
+    }
+
+    /// The stateful search keeps no traces: it replays the one it reports.
+    fn keeps_trace(&self) -> bool {
+        !matches!(self.waits.events, WaitEvents::Explore(_))
     }
 
     pub fn violation(&self) -> Option<Violation> {
@@ -315,14 +455,24 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
             s.values.insert(var.clone(), *after);
         }
     }
-    let step = s.trace.len() + 1;
-    s.trace.push(Event {
-        step,
-        thread,
-        action: action.to_owned(),
-        accesses,
-        note,
-    });
+    s.steps += 1;
+    let step = s.steps;
+    let seen = hash128(&(action, &accesses));
+    if exec.backend == Backend::Shuttle {
+        s.switches.remove(&usize::from(shuttle::current::me()));
+    }
+    if !exec.keeps_trace() {
+        s.histories.entry(thread).or_default().observe(seen);
+    } else {
+        s.histories.entry(thread.clone()).or_default().observe(seen);
+        s.trace.push(Event {
+            step,
+            thread,
+            action: action.to_owned(),
+            accesses,
+            note,
+        });
+    }
     if step > exec.waits.max_steps && s.violation.is_none() && !std::thread::panicking() {
         s.violation = Some(Violation {
             property: builtin::PROGRESS.to_owned(),
@@ -331,6 +481,116 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
         drop(s);
         std::panic::panic_any(VIOLATION_PANIC);
     }
+}
+
+/// The calling thread passed a scheduling point that takes no trace step (`what` says
+/// which, and what it returned): part of its history all the same.
+pub(crate) fn mark(what: &str) {
+    let Some(exec) = try_current() else { return };
+    let thread = crate::rt::thread_name();
+    let seen = hash128(&("mark", what));
+    let mut s = exec.state();
+    s.histories.entry(thread).or_default().observe(seen);
+    if exec.backend == Backend::Shuttle {
+        s.switches.remove(&usize::from(shuttle::current::me()));
+    }
+}
+
+/// The calling thread's next scheduling point is a Lipton mover (see `ExecState::mover`).
+pub(crate) fn next_is_mover() {
+    if let Some(exec) = try_current()
+        && exec.backend == Backend::Shuttle
+    {
+        exec.state().mover = Some(usize::from(shuttle::current::me()));
+    }
+}
+
+/// The calling thread's next scheduling point may block (see `ExecState::blocking`).
+pub(crate) fn next_may_block() {
+    if let Some(exec) = try_current()
+        && exec.backend == Backend::Shuttle
+    {
+        exec.state().blocking = Some(usize::from(shuttle::current::me()));
+    }
+}
+
+/// Shuttle: task `task` passed a scheduling point; `blocked` if it blocks there.
+pub(crate) fn switched(exec: &Exec, task: usize, blocked: bool) {
+    let mut s = exec.state();
+    if blocked {
+        s.switches.remove(&task);
+    } else {
+        *s.switches.entry(task).or_default() += 1;
+    }
+}
+
+/// The calling thread read ghost cell `index` (see `rt::Ghost::get`).
+pub(crate) fn observe_ghost(index: Option<usize>, value: i64) {
+    let Some(exec) = try_current() else { return };
+    let thread = crate::rt::thread_name();
+    let seen = hash128(&("ghost", index, value));
+    exec.state()
+        .histories
+        .entry(thread)
+        .or_default()
+        .observe(seen);
+}
+
+/// The calling thread is at the head of a loop (see `History`).
+pub(crate) fn loop_head(label: &str) {
+    let Some(exec) = try_current() else { return };
+    let thread = crate::rt::thread_name();
+    exec.state()
+        .histories
+        .entry(thread)
+        .or_default()
+        .loop_head(label);
+}
+
+/// A model's ghost cell was made (returns its index) or changed.
+pub(crate) fn ghost_new(value: i64) -> Option<usize> {
+    let exec = try_current()?;
+    let mut s = exec.state();
+    s.ghosts.push(value);
+    Some(s.ghosts.len() - 1)
+}
+
+pub(crate) fn ghost_set(index: usize, value: i64) {
+    if let Some(exec) = try_current()
+        && let Some(g) = exec.state().ghosts.get_mut(index)
+    {
+        *g = value;
+    }
+}
+
+/// The whole state of the current execution as the stateful search sees it, hashed:
+/// each thread's history and what it waits for, every shared value, lock, waiter queue,
+/// pending wakeup, ghost cell and heap object. `extra` is the decision being made there.
+pub(crate) fn fingerprint(exec: &Exec, extra: &impl std::hash::Hash) -> Hash128 {
+    let s = exec.state();
+    let histories: Vec<(&String, Hash128)> = s.histories.iter().map(|(t, h)| (t, h.hash)).collect();
+    let sleepers: Vec<&str> = s.sleepers.iter().map(|x| x.thread.as_str()).collect();
+    let waiters: Vec<(&String, Vec<&str>)> = s
+        .cv_waiters
+        .iter()
+        .map(|(cv, ws)| (cv, ws.iter().map(|w| w.thread.as_str()).collect()))
+        .collect();
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    s.heap.hash_state(&mut h);
+    let heap = h.digest128();
+    hash128(&(
+        (
+            extra,
+            histories,
+            &s.live,
+            &s.blocked,
+            &s.switches,
+            &s.mover,
+            &s.blocking,
+        ),
+        (&s.lock_holders, &s.lock_wanted, &s.values, &s.ghosts),
+        (&s.pending_wakes, sleepers, waiters, heap),
+    ))
 }
 
 /// A thread is about to wait on a condition variable: should this wait end in an explored
@@ -344,12 +604,17 @@ pub(crate) fn wait_event(timed: bool) -> bool {
     let ordinal = s.eligible_waits;
     s.eligible_waits += 1;
     s.max_eligible_waits = s.max_eligible_waits.max(s.eligible_waits);
-    if s.fired.len() >= exec.waits.budget {
-        return false;
-    }
     let fire = match &exec.waits.events {
         WaitEvents::Fixed(set) => set.contains(&ordinal),
+        WaitEvents::Random { .. } if s.fired.len() >= exec.waits.budget => false,
         WaitEvents::Random { seed } => mix(*seed, s.executions, ordinal as u64).is_multiple_of(4),
+        WaitEvents::Explore(search) => {
+            let search = search.clone();
+            drop(s);
+            let fire = search.0.choose(&exec, 2) == 1;
+            s = exec.state();
+            fire
+        }
     };
     if fire {
         s.fired.push(ordinal);
@@ -360,7 +625,7 @@ pub(crate) fn wait_event(timed: bool) -> bool {
 /// The calling thread is about to sleep in a timed wait. Returns false if its deadline
 /// passes at once instead: every other live thread already waits, so nothing else could
 /// happen before it.
-pub(crate) fn sleep_timed(sleep: Arc<crate::rt::Sleep>, what: &str) -> bool {
+pub(crate) fn sleep_timed(sleep: &Arc<crate::rt::Sleep>, what: &str) -> bool {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
@@ -370,7 +635,7 @@ pub(crate) fn sleep_timed(sleep: Arc<crate::rt::Sleep>, what: &str) -> bool {
     {
         return false;
     }
-    s.sleepers.push(sleep);
+    s.sleepers.push(Sleeper::new(sleep));
     s.blocked.insert(thread, format!("{what} with a timeout"));
     true
 }
@@ -455,13 +720,56 @@ pub(crate) fn set_live(name: &str, live: bool) {
     }
 }
 
-/// The calling thread woke from its timed wait.
-pub(crate) fn woke_timed() {
+/// The calling thread woke from a sleep on its channel (see `rt::Condvar`).
+pub(crate) fn woke() {
     let exec = current();
     let thread = crate::rt::thread_name();
     let mut s = exec.state();
     s.sleepers.retain(|sleep| sleep.thread != thread);
     s.blocked.remove(&thread);
+    s.pending_wakes.remove(&thread);
+}
+
+/// A wakeup is on its way to `thread`: `deadline` says whether by its deadline.
+pub(crate) fn pending_wake(thread: &str, deadline: bool) {
+    if let Some(exec) = try_current() {
+        exec.state()
+            .pending_wakes
+            .insert(thread.to_owned(), deadline);
+    }
+}
+
+/// The calling thread goes to sleep on condition variable `cv`.
+pub(crate) fn cv_wait(cv: &str, sleep: &Arc<crate::rt::Sleep>) {
+    current()
+        .state()
+        .cv_waiters
+        .entry(cv.to_owned())
+        .or_default()
+        .push(Sleeper::new(sleep));
+}
+
+/// Take the oldest sleeper on `cv` that nobody has woken yet (`all`: every one) and claim
+/// it for a signal.
+pub(crate) fn cv_claim(cv: &str, all: bool) -> Vec<Arc<crate::rt::Sleep>> {
+    let exec = current();
+    let mut taken = Vec::new();
+    while all || taken.is_empty() {
+        let next = {
+            let mut s = exec.state();
+            match s.cv_waiters.get_mut(cv) {
+                Some(waiters) if !waiters.is_empty() => waiters.remove(0),
+                _ => break,
+            }
+        };
+        // A sleeper whose deadline already woke it is only dropped from the queue.
+        if let Some(next) = next.sleep.upgrade()
+            && next.claim_signal()
+        {
+            taken.push(next);
+        }
+    }
+    taken
 }
 
 /// Time passes: the calling thread is about to block (a wait, a join) or to exit, so the
@@ -470,7 +778,7 @@ pub(crate) fn woke_timed() {
 pub(crate) fn time_passes() {
     let Some(exec) = try_current() else { return };
     let asleep = std::mem::take(&mut exec.state().sleepers);
-    for sleep in asleep {
+    for sleep in asleep.iter().filter_map(|s| s.sleep.upgrade()) {
         sleep.wake(true);
     }
 }
@@ -524,6 +832,10 @@ pub fn report(property: &str, message: String) {
             property: property.to_owned(),
             message,
         };
+        if let WaitEvents::Explore(search) = &exec.waits.events {
+            search.0.violation(&exec, violation);
+            return;
+        }
         if exec.collect {
             exec.catch(violation);
             return;

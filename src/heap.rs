@@ -30,6 +30,14 @@ pub(crate) struct Heap {
 }
 
 impl Heap {
+    /// Everything about the objects that can change, for the stateful search's fingerprint.
+    pub(crate) fn hash_state(&self, h: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        for o in &self.objects {
+            (&o.name, o.freed, o.true_refs, &o.held_by).hash(h);
+        }
+    }
+
     /// End-of-execution check: every object must be freed once nobody holds it.
     pub(crate) fn leaks(&self) -> Vec<String> {
         let garbage = self.garbage();
@@ -183,7 +191,9 @@ pub fn clear_ref(holder: Obj, obj: Obj) {
 
 /// How many references really point to the object (threads' and objects').
 pub fn true_refs(obj: Obj) -> i64 {
-    exec::current().state().heap.objects[obj.0].true_refs
+    let refs = exec::current().state().heap.objects[obj.0].true_refs;
+    exec::observe_ghost(None, refs);
+    refs
 }
 
 /// Free an object: a step of its own in the trace.

@@ -12,6 +12,7 @@ pub mod book;
 pub mod check;
 pub mod claims;
 pub mod exec;
+pub mod explore;
 pub mod heap;
 pub mod html;
 pub mod model;

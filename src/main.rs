@@ -1,6 +1,6 @@
 //! `gilspec`: check the models, show their counterexamples, replay them.
 
-use gilspec::check::{self, Limits};
+use gilspec::check::{self, Fairness, Limits};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
@@ -174,6 +174,7 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 let n: u64 = number(a, it.next(), 1..=100_000_000)?;
                 o.limits.loom_budget = n;
                 o.limits.dfs_budget = n as usize;
+                o.limits.state_budget = n as usize;
                 o.limits.steps_budget = o.limits.steps_budget.min(n);
             }
             "--json" => o.json = true,
@@ -185,6 +186,21 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 )
             }
             "--timeouts" => o.limits.timeouts = choice(a, it.next(), "on", "off")?,
+            "--verify-search" => o.limits.verify_search = true,
+            "--reduction" => o.limits.reduction = choice(a, it.next(), "on", "off")?,
+            "--fairness" => {
+                o.limits.fairness = match it.next().map(String::as_str) {
+                    Some("none") => Fairness::None,
+                    Some("weak") => Fairness::Weak,
+                    Some("strong") => Fairness::Strong,
+                    other => {
+                        return Err(Usage(format!(
+                            "--fairness takes none, weak or strong, not {}",
+                            other.map_or("nothing".to_owned(), |o| format!("{o:?}"))
+                        )));
+                    }
+                }
+            }
             "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,

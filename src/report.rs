@@ -125,6 +125,12 @@ impl Row {
                         f.trace.len(),
                         if o.steps_minimal { " (fewest)" } else { "" }
                     ),
+                    (Checker::ShuttleDfs, _) => format!(
+                        "violated: shuttle-dfs, {} steps{}, {}",
+                        f.trace.len(),
+                        if o.steps_minimal { " (fewest)" } else { "" },
+                        o.bound
+                    ),
                     _ => match o.shortest_among {
                         Some(n) => format!(
                             "violated: {}, the shortest of {n} executions (execution {}), {} steps",
@@ -136,6 +142,14 @@ impl Row {
                     },
                 }
             }
+            Verdict::Livelock if o.checker == Checker::ShuttleDfs => format!(
+                "livelock: shuttle-dfs, a cycle of {} steps, {}",
+                o.failure
+                    .as_ref()
+                    .and_then(|f| f.schedule_cycle().map(|from| f.trace.len() - 1 - from))
+                    .unwrap_or(0),
+                o.bound
+            ),
             Verdict::Livelock => format!(
                 "livelock: {}, execution {}",
                 o.checker,
@@ -223,7 +237,8 @@ pub fn check_row(
     if limits.model_bound {
         limits.preemption_bound = model.loom_bound.for_params(params);
     }
-    let outcome = check::check(&body(model, params), property, checker, &limits);
+    let key = format!("{} {params:?}", model.id);
+    let outcome = check::check_keyed(Some(&key), &body(model, params), property, checker, &limits);
     Row {
         model: model.id,
         params,

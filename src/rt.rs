@@ -66,6 +66,8 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
             loom::thread::Builder::new()
                 .name(name.to_owned())
                 .spawn(move || {
+                    // Running up to its first operation is a move of its own.
+                    exec::mark("start");
                     f();
                     exit_thread();
                 })
@@ -75,6 +77,8 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
             shuttle::thread::Builder::new()
                 .name(name.to_owned())
                 .spawn(move || {
+                    // Running up to its first operation is a move of its own.
+                    exec::mark("start");
                     f();
                     exit_thread();
                 })
@@ -103,6 +107,7 @@ impl JoinHandle {
     /// Wait for the thread to finish. A panic in it (a violated property) carries on here.
     pub fn join(self) {
         exec::time_passes();
+        exec::next_may_block();
         exec::set_blocked(Some(format!("joins {}", self.name)));
         let result = match self.inner {
             JoinInner::Loom(h) => h.join(),
@@ -125,6 +130,8 @@ pub fn yield_now() {
         Backend::Shuttle => shuttle::thread::yield_now(),
         Backend::Std => std::thread::yield_now(),
     }
+    exec::mark("yield");
+    exec::loop_head("yield");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -246,6 +253,7 @@ impl VarInner {
             }
             VarInner::Std(_) => {}
         }
+        exec::mark("freed memory overwritten");
     }
 }
 
@@ -339,6 +347,7 @@ impl AtomicInner {
             }
             AtomicInner::Std(_) => {}
         }
+        exec::mark("freed memory overwritten");
     }
 }
 
@@ -462,6 +471,7 @@ pub fn fence(order: Ordering) {
         Backend::Shuttle => shuttle::sync::atomic::fence(order),
         Backend::Std => std::sync::atomic::fence(order),
     }
+    exec::mark("fence");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -533,11 +543,14 @@ impl<T> Mutex<T> {
     /// Take the mutex if it is free; `None` (and no step) if another thread holds it.
     pub fn try_lock(&self, action: &str) -> Option<MutexGuard<'_, T>> {
         touch_before(self.obj, action);
-        let inner = match &self.inner {
+        let Some(inner) = (match &self.inner {
             MutexInner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
             MutexInner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
             MutexInner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
-        }?;
+        }) else {
+            exec::mark(&format!("try_lock {}: busy", self.name));
+            return None;
+        };
         exec::lock_event(&self.name, exec::LockEvent::Take);
         exec::record(action, vec![], Some(format!("holds {}", self.name)));
         touch(self.obj, action);
@@ -550,8 +563,12 @@ impl<T> Mutex<T> {
 
     fn acquire(&self) -> GuardInner<'_, T> {
         exec::lock_event(&self.name, exec::LockEvent::Want);
+        exec::next_may_block();
         let inner = self.acquire_inner();
         exec::lock_event(&self.name, exec::LockEvent::Take);
+        // Taking a lock is a right mover: nobody else's step needs to come right after
+        // it, unless what follows may block (then a deadlock could hide behind it).
+        exec::next_is_mover();
         inner
     }
 
@@ -598,6 +615,10 @@ impl<T> Drop for MutexGuard<'_, T> {
                 Some(format!("releases {}", self.mutex.name)),
             );
             exec::lock_event(&self.mutex.name, exec::LockEvent::Release);
+            // Letting a lock go is a left mover: nobody else's step needs to come first.
+            exec::next_is_mover();
+            drop(self.inner.take());
+            exec::mark(&format!("unlocked {}", self.mutex.name));
         }
     }
 }
@@ -642,23 +663,37 @@ impl Sleep {
     }
 
     /// Claim the sleeper for waking (only one waker may): false if already claimed.
-    fn claim(&self) -> bool {
-        !self.woken.swap(true, std::sync::atomic::Ordering::Relaxed)
+    /// `deadline` says whether its time ran out (or a signal came); the wakeup it will get
+    /// is state from now on.
+    fn claim(&self, deadline: bool) -> bool {
+        let claimed = !self.woken.swap(true, std::sync::atomic::Ordering::Relaxed);
+        if claimed {
+            exec::pending_wake(&self.thread, deadline);
+        }
+        claimed
     }
 
-    /// Wake the sleeper, once: `deadline` says whether its time ran out (or a signal came).
-    /// Sending is a scheduling point: never call it holding a std lock.
+    /// Claim the sleeper for a signal (see `claim`).
+    pub(crate) fn claim_signal(&self) -> bool {
+        self.claim(false)
+    }
+
+    /// Wake the sleeper, once. Sending is a scheduling point: never call it holding a std
+    /// lock.
     pub(crate) fn wake(&self, deadline: bool) {
-        if self.claim() {
+        if self.claim(deadline) {
             self.send(deadline);
         }
     }
 
     fn send(&self, deadline: bool) {
+        // A send to a sleeper's own channel is a left mover, as letting a lock go is.
+        exec::next_is_mover();
         match &self.tx {
             SleepTx::Loom(tx) => tx.send(deadline).expect("the sleeper waits"),
             SleepTx::Shuttle(tx) => tx.send(deadline).expect("the sleeper waits"),
         }
+        exec::mark(&format!("woke {}", self.thread));
     }
 }
 
@@ -675,16 +710,19 @@ impl SleepRx {
 /// A condition variable as POSIX defines it: `wait` may return without a notification
 /// (a spurious wakeup, when the run allows them: an explored event, since neither checker
 /// produces one) and `wait_timeout` may time out (see there).
+///
+/// Under shuttle every waiter sleeps on a channel of its own (a `Sleep`) and the queue of
+/// waiters is ghost state the runtime keeps, oldest first: `notify_one` wakes the oldest,
+/// as loom's condition variable does. Shuttle's own condition variable keeps state we
+/// cannot see (which waiter holds which signal), and the stateful search must see it all.
 pub struct Condvar {
     name: String,
     inner: CondvarInner,
-    /// Ghost: the threads asleep in a timed wait on this condition variable, oldest first.
-    sleepers: std::sync::Mutex<Vec<Arc<Sleep>>>,
 }
 
 enum CondvarInner {
     Loom(loom::sync::Condvar),
-    Shuttle(shuttle::sync::Condvar),
+    Shuttle,
     Std(std::sync::Condvar),
 }
 
@@ -692,26 +730,33 @@ impl Condvar {
     pub fn new(name: &str) -> Condvar {
         let inner = match backend() {
             Backend::Loom => CondvarInner::Loom(loom::sync::Condvar::new()),
-            Backend::Shuttle => CondvarInner::Shuttle(shuttle::sync::Condvar::new()),
+            Backend::Shuttle => CondvarInner::Shuttle,
             Backend::Std => CondvarInner::Std(std::sync::Condvar::new()),
         };
         Condvar {
             name: name.to_owned(),
             inner,
-            sleepers: std::sync::Mutex::new(Vec::new()),
         }
     }
 
     /// Release the guard's mutex, wait for a notification (or a spurious wakeup, when the
     /// run allows them), re-take the mutex. Callers must re-check their predicate.
     pub fn wait<'a, T>(&self, action: &str, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        exec::loop_head(action);
+        self.wait_untimed(action, guard)
+    }
+
+    fn wait_untimed<'a, T>(&self, action: &str, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let event = exec::wait_event(false);
         if event {
             return self.wait_or_event(action, guard, Some("spurious wakeup"));
         }
         exec::time_passes();
         exec::set_blocked(Some(format!("waits on {}", self.name)));
-        let guard = self.wait_or_event(action, guard, None);
+        let guard = match self.inner {
+            CondvarInner::Shuttle => self.sleep(action, guard, false).0,
+            _ => self.wait_or_event(action, guard, None),
+        };
         exec::set_blocked(None);
         guard
     }
@@ -737,32 +782,47 @@ impl Condvar {
             guard.inner = Some(GuardInner::Std(g));
             return (guard, result.timed_out());
         }
+        exec::loop_head(action);
         if exec::wait_event(true) {
             return (self.wait_or_event(action, guard, Some("timed out")), true);
         }
         if !exec::current().waits.timeouts {
             // No deadlines: a plain wait, as loom's and shuttle's own timed waits are.
-            return (self.wait(action, guard), false);
+            return (self.wait_untimed(action, guard), false);
         }
+        self.sleep(action, guard, true)
+    }
+
+    /// Sleep on a channel of one's own until a signal (or, `timed`, the deadline) wakes
+    /// us; the second value says whether the deadline did.
+    fn sleep<'a, T>(
+        &self,
+        action: &str,
+        mut guard: MutexGuard<'a, T>,
+        timed: bool,
+    ) -> (MutexGuard<'a, T>, bool) {
         let (sleep, rx) = Sleep::new();
         let what = format!("waits on {}", self.name);
-        if !exec::sleep_timed(sleep.clone(), &what) {
+        if timed && !exec::sleep_timed(&sleep, &what) {
             return (self.wait_or_event(action, guard, Some("timed out")), true);
         }
-        self.sleepers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(sleep);
+        exec::cv_wait(&self.name, &sleep);
         let mutex = guard.mutex;
+        let how = if timed { " with a timeout" } else { "" };
         exec::record(
             action,
             vec![],
-            Some(format!("{what} with a timeout, releasing {}", mutex.name)),
+            Some(format!("{what}{how}, releasing {}", mutex.name)),
         );
-        drop(guard.inner.take());
         exec::lock_event(&mutex.name, exec::LockEvent::Release);
+        exec::next_is_mover();
+        drop(guard.inner.take());
+        exec::mark(&format!("released {}", mutex.name));
+        exec::next_may_block();
         let timed_out = rx.sleep();
-        exec::woke_timed();
+        drop(sleep); // only now: the channel is ours (see `exec::Sleeper`)
+        exec::mark(if timed_out { "deadline" } else { "signalled" });
+        exec::woke();
         guard.inner = Some(mutex.acquire());
         let outcome = if timed_out { "timed out" } else { "woken" };
         exec::record(
@@ -773,8 +833,9 @@ impl Condvar {
         (guard, timed_out)
     }
 
-    /// Wait, unless `event` (an explored early timeout or spurious wakeup) says to let go
-    /// of the mutex and take it again without waiting.
+    /// Wait on loom's or std's condition variable, unless `event` (an explored early
+    /// timeout or spurious wakeup) says to let go of the mutex and take it again without
+    /// waiting.
     fn wait_or_event<'a, T>(
         &self,
         action: &str,
@@ -792,20 +853,19 @@ impl Condvar {
         let inner = match event {
             Some(_) => {
                 // No notification: let go of the mutex, then contend for it like anyone.
+                exec::next_is_mover();
                 drop(inner);
+                exec::mark(&format!("released {}", mutex.name));
                 mutex.acquire()
             }
             None => match (&self.inner, inner) {
                 (CondvarInner::Loom(c), GuardInner::Loom(g)) => {
                     GuardInner::Loom(c.wait(g).unwrap_or_else(|e| e.into_inner()))
                 }
-                (CondvarInner::Shuttle(c), GuardInner::Shuttle(g)) => {
-                    GuardInner::Shuttle(c.wait(g).unwrap_or_else(|e| e.into_inner()))
-                }
                 (CondvarInner::Std(c), GuardInner::Std(g)) => {
                     GuardInner::Std(c.wait(g).unwrap_or_else(|e| e.into_inner()))
                 }
-                _ => unreachable!("a run uses one backend"),
+                _ => unreachable!("shuttle waits sleep on a channel (see `sleep`)"),
             },
         };
         if event.is_none() {
@@ -821,21 +881,11 @@ impl Condvar {
         guard
     }
 
-    /// Wake the timed sleepers on this condition variable with a signal: the oldest one
-    /// (`all`: every one). Returns whether any woke.
+    /// Wake the sleepers on this condition variable with a signal: the oldest one (`all`:
+    /// every one). Returns whether any woke.
     fn wake_sleepers(&self, all: bool) -> bool {
-        let claimed: Vec<Arc<Sleep>> = {
-            // Claim under the (ghost) lock, send after it: a send may switch threads.
-            let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
-            let mut claimed = Vec::new();
-            while !sleepers.is_empty() && (all || claimed.is_empty()) {
-                let sleep = sleepers.remove(0);
-                if sleep.claim() {
-                    claimed.push(sleep);
-                }
-            }
-            claimed
-        };
+        // Claim under the ghost lock, send after it: a send may switch threads.
+        let claimed = exec::cv_claim(&self.name, all);
         for sleep in &claimed {
             sleep.send(false);
         }
@@ -846,7 +896,7 @@ impl Condvar {
         if !self.wake_sleepers(false) {
             match &self.inner {
                 CondvarInner::Loom(c) => c.notify_one(),
-                CondvarInner::Shuttle(c) => c.notify_one(),
+                CondvarInner::Shuttle => {}
                 CondvarInner::Std(c) => c.notify_one(),
             }
         }
@@ -857,7 +907,7 @@ impl Condvar {
         self.wake_sleepers(true);
         match &self.inner {
             CondvarInner::Loom(c) => c.notify_all(),
-            CondvarInner::Shuttle(c) => c.notify_all(),
+            CondvarInner::Shuttle => {}
             CondvarInner::Std(c) => c.notify_all(),
         }
         exec::record(action, vec![], Some(format!("broadcasts {}", self.name)));
@@ -867,25 +917,44 @@ impl Condvar {
 /// Ghost state: bookkeeping a model keeps to state its properties (who holds the GIL,
 /// who was passed over), invisible to the checkers, so it never changes what they explore.
 /// Create it inside the model body: it then starts afresh with every execution.
-pub struct Ghost(std::sync::Mutex<i64>);
+pub struct Ghost {
+    value: std::sync::Mutex<i64>,
+    /// Its index among the execution's ghost cells, which the stateful search counts as
+    /// state (a property can depend on it).
+    index: Option<usize>,
+}
 
 impl Ghost {
     pub fn new(value: i64) -> Ghost {
-        Ghost(std::sync::Mutex::new(value))
+        Ghost {
+            value: std::sync::Mutex::new(value),
+            index: exec::ghost_new(value),
+        }
     }
 
+    /// The value. Reading it is an observation like any other: the thread's history
+    /// records it (a thread that read 0 and one that read 1 are in different states).
     pub fn get(&self) -> i64 {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        let v = *self.value.lock().unwrap_or_else(|e| e.into_inner());
+        exec::observe_ghost(self.index, v);
+        v
     }
 
     pub fn set(&self, value: i64) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = value;
+        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = value;
+        if let Some(i) = self.index {
+            exec::ghost_set(i, value);
+        }
     }
 
     /// Add `delta` and return the new value.
     pub fn add(&self, delta: i64) -> i64 {
-        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut v = self.value.lock().unwrap_or_else(|e| e.into_inner());
         *v += delta;
+        if let Some(i) = self.index {
+            exec::ghost_set(i, *v);
+        }
+        exec::observe_ghost(self.index, *v);
         *v
     }
 }

@@ -80,11 +80,13 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
-/// Replays recorded choices once; past their end it keeps the current task running.
+/// Replays recorded choices once; past their end it keeps the current task running, or
+/// (`stopping`) stops the execution there.
 pub struct Replaying {
     tasks: Vec<usize>,
     position: usize,
     started: bool,
+    stop_at_end: bool,
 }
 
 impl Replaying {
@@ -93,6 +95,15 @@ impl Replaying {
             tasks,
             position: 0,
             started: false,
+            stop_at_end: false,
+        }
+    }
+
+    /// Replays the choices and stops where they end (a lasso's cycle ends there).
+    pub fn stopping(tasks: Vec<usize>) -> Replaying {
+        Replaying {
+            stop_at_end: true,
+            ..Replaying::new(tasks)
         }
     }
 }
@@ -109,6 +120,9 @@ impl Scheduler for Replaying {
         yielding: bool,
     ) -> Option<TaskId> {
         let Some(&want) = self.tasks.get(self.position) else {
+            if self.stop_at_end {
+                return None;
+            }
             return Some(default_choice(runnable, current, yielding));
         };
         self.position += 1;

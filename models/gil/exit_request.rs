@@ -67,7 +67,7 @@ const UNFIXED_EXPECT: &[Expect] = &[
     Expect { property: DEADLOCK, checkers: &[Checker::ShuttlePct], default: FOUND, deep: FOUND },
     // Random and DFS miss the window within their budgets.
     Expect { property: DEADLOCK, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
-    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: FOUND, deep: BUDGET_SPENT },
 ];
 
 #[rustfmt::skip]
@@ -76,7 +76,7 @@ const FIXED_EXPECT: &[Expect] = &[
     Expect { property: DEADLOCK, checkers: &[Checker::ShuttlePct], default: FOUND, deep: FOUND },
     // Random and DFS miss the window within their budgets.
     Expect { property: DEADLOCK, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
-    Expect { property: DEADLOCK, checkers: Checker::DFS, default: BUDGET_SPENT, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: FOUND, deep: BUDGET_SPENT },
 ];
 
 /// gh-96387 as reported: the daemon asks the holder to drop the GIL, then finds at its
