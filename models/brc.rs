@@ -443,13 +443,13 @@ const NO_QUEUE_EXPECT: &[Expect] = &[
 #[rustfmt::skip]
 const STORE_AFTER_EXPECT: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(3), deep: violated(3) },
     Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: FOUND, deep: FOUND },
     // The random scheduler first finds it at execution 3,213 (seed 0).
     Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 const SOURCES: &[&str] = &[
@@ -517,15 +517,15 @@ pub const BRC_STORE_AFTER_MERGED: Model = Model {
 
 const PROPERTIES_WITH_RACES: &[Property] = crate::models::refcount::PROPERTIES_WITH_RACES;
 
-/// With spurious wakeups on, shuttle DFS spends its budget on the handshake's extra wakeups.
+/// With spurious wakeups on.
 #[rustfmt::skip]
 const LAST_USE_EXPECT_SPURIOUS: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];
@@ -533,11 +533,11 @@ const LAST_USE_EXPECT_SPURIOUS: &[Expect] = &[
 #[rustfmt::skip]
 const RELAXED_MERGE_EXPECT_SPURIOUS: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];

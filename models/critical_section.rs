@@ -186,7 +186,7 @@ const PROPERTIES: &[Property] = &[
 #[rustfmt::skip]
 const EXPECT: &[Expect] = &[
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: OUTER_ATOMIC, checkers: Checker::LOOM, default: violated(2), deep: violated(2) },
     Expect { property: OUTER_ATOMIC, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
 ];

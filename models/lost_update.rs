@@ -18,11 +18,11 @@ pub const LOST: &[Expect] = &[
     Expect { property: NO_LOST_UPDATE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
 ];
 
-/// Every increment is kept (shuttle DFS runs out of budget with three workers).
+/// Every increment is kept.
 #[rustfmt::skip]
 pub const KEPT: &[Expect] = &[
     Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 /// The property, checked once every worker has finished.

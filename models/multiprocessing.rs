@@ -294,13 +294,13 @@ const QUEUE_PROPERTIES: &[Property] = &[
 ];
 
 /// Expected verdicts, spurious wakeups off or on (main waits in a loop): property,
-/// checkers, 2 workers, 3 workers. Shuttle DFS runs out of budget on the lock and the waits.
+/// checkers, 2 workers, 3 workers.
 #[rustfmt::skip]
 const QUEUE_EXPECT: &[Expect] = &[
     Expect { property: NO_LOST_UPDATE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LOST_UPDATE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 pub const MP_QUEUE: Model = Model {

@@ -89,7 +89,7 @@ const ABBA_EXPECT: &[Expect] = &[
 #[rustfmt::skip]
 const ORDERED_EXPECT: &[Expect] = &[
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 const SOURCES: &[&str] = &[

@@ -142,6 +142,16 @@ fn cell(r: &Row) -> String {
         Verdict::Holds if o.checker == Checker::Loom => {
             format!("holds · {}", o.bound.replace("preemption bound", "bound"))
         }
+        Verdict::Holds if o.checker == Checker::ShuttleDfs && o.exhaustive => {
+            format!(
+                "holds · {} states",
+                o.bound
+                    .rsplit(", ")
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(" states")
+            )
+        }
         Verdict::Holds if o.exhaustive => "holds · exhaustive".to_owned(),
         Verdict::Holds => format!("holds · {} runs", o.executions),
         Verdict::Violated => match (o.checker, o.preemptions, failure) {
@@ -150,11 +160,23 @@ fn cell(r: &Row) -> String {
                 if k == 1 { "" } else { "s" },
                 f.trace.len()
             ),
+            (Checker::ShuttleDfs, _, Some(f)) => {
+                format!("**violated** · {} steps (fewest)", f.trace.len())
+            }
             (_, _, Some(f)) => format!("**violated** · run {}", f.execution),
             _ => "**violated**".to_owned(),
         },
+        Verdict::Livelock if o.checker == Checker::ShuttleDfs => format!(
+            "**livelock** · a cycle of {} steps",
+            failure
+                .and_then(|f| f.schedule_cycle().map(|c| f.trace.len() - 1 - c))
+                .unwrap_or(0)
+        ),
         Verdict::Livelock => format!("**livelock** · run {}", failure.map_or(0, |f| f.execution)),
-        Verdict::Inconclusive => "inconclusive · budget spent".to_owned(),
+        Verdict::Inconclusive => format!(
+            "inconclusive · {}",
+            o.note.as_deref().unwrap_or("budget spent")
+        ),
         Verdict::NotApplicable => "n/a".to_owned(),
         Verdict::Error => "error".to_owned(),
     };
@@ -211,8 +233,9 @@ fn verdicts(models: &[&'static Model], rows: &[Row]) -> String {
     }
     out.push_str(
         "\nLoom: the preemption bound it explored (`exhaustive`: every execution); for a \
-         violation, the fewest preemptions and then the fewest steps it found. Shuttle: runs \
-         tried, or `exhaustive` for DFS under sequential consistency. `n/a`: shuttle has no \
+         violation, the fewest preemptions and then the fewest steps it found. Shuttle PCT and \
+         random: runs tried. Shuttle DFS, the stateful search: the states it visited, all of \
+         them under sequential consistency (see the chapter on the stateful search). `n/a`: shuttle has no \
          data-race detector. Models that wait on a condition variable appear twice: \
          spurious wakeups off and on.\n",
     );

@@ -1080,7 +1080,7 @@ pub fn explore_states(body: &Body, limits: &Limits) -> crate::explore::Explored 
 
 /// The schedule that replays a route of the stateful search.
 fn route_schedule(body: &Body, limits: &Limits, route: &crate::explore::Route) -> Schedule {
-    let search = crate::explore::follow(route.decisions.clone());
+    let search = crate::explore::follow(route.decisions.clone(), limits.reduction);
     let waits = WaitConfig {
         budget: usize::MAX,
         ..wait_config(

@@ -112,34 +112,40 @@ pub(crate) struct Search {
     inner: Mutex<Inner>,
 }
 
+impl Inner {
+    fn new(mode: Mode, budget: usize, plan: Vec<usize>) -> Inner {
+        Inner {
+            mode,
+            index: HashMap::new(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            frontier: Vec::new(),
+            pending: Vec::new(),
+            out: Vec::new(),
+            found: Vec::new(),
+            budget,
+            budget_spent: false,
+            verify: false,
+            reduce: true,
+            max_executions: u64::MAX,
+            cut: None,
+            error: None,
+            executions: 0,
+            started: false,
+            plan: plan.into_iter().map(|alt| (None, alt)).collect(),
+            pos: 0,
+            last: None,
+            stopped: false,
+            tasks: Vec::new(),
+            steps_at: Vec::new(),
+        }
+    }
+}
+
 impl Search {
     fn new(mode: Mode, budget: usize, plan: Vec<usize>) -> Arc<Search> {
         Arc::new(Search {
-            inner: Mutex::new(Inner {
-                mode,
-                index: HashMap::new(),
-                nodes: Vec::new(),
-                edges: Vec::new(),
-                frontier: Vec::new(),
-                pending: Vec::new(),
-                out: Vec::new(),
-                found: Vec::new(),
-                budget,
-                budget_spent: false,
-                verify: false,
-                reduce: true,
-                max_executions: u64::MAX,
-                cut: None,
-                error: None,
-                executions: 0,
-                started: false,
-                plan: plan.into_iter().map(|alt| (None, alt)).collect(),
-                pos: 0,
-                last: None,
-                stopped: false,
-                tasks: Vec::new(),
-                steps_at: Vec::new(),
-            }),
+            inner: Mutex::new(Inner::new(mode, budget, plan)),
         })
     }
 
@@ -552,7 +558,10 @@ pub(crate) fn search(
             }
         }
     }
-    let s = std::mem::replace(&mut *search.lock(), empty_inner());
+    let s = std::mem::replace(
+        &mut *search.lock(),
+        Inner::new(Mode::Explore, 0, Vec::new()),
+    );
     Explored {
         states: s.nodes.len(),
         transitions: s.edges.len(),
@@ -563,34 +572,6 @@ pub(crate) fn search(
         found: s.found,
         nodes: s.nodes,
         edges: s.edges,
-    }
-}
-
-fn empty_inner() -> Inner {
-    Inner {
-        mode: Mode::Explore,
-        index: HashMap::new(),
-        nodes: Vec::new(),
-        edges: Vec::new(),
-        frontier: Vec::new(),
-        pending: Vec::new(),
-        out: Vec::new(),
-        found: Vec::new(),
-        budget: 0,
-        budget_spent: false,
-        verify: false,
-        reduce: true,
-        max_executions: u64::MAX,
-        cut: None,
-        error: None,
-        executions: 0,
-        started: false,
-        plan: Vec::new(),
-        pos: 0,
-        last: None,
-        stopped: false,
-        tasks: Vec::new(),
-        steps_at: Vec::new(),
     }
 }
 
@@ -616,8 +597,10 @@ pub(crate) fn unreduced(executions: u64) -> Arc<Search> {
 
 /// Follow `decisions` once under the driver: the shuttle task chosen at every scheduling
 /// point, and the trace's length at each decision.
-pub(crate) fn follow(decisions: Vec<usize>) -> Arc<Search> {
-    Search::new(Mode::Follow, usize::MAX, decisions)
+pub(crate) fn follow(decisions: Vec<usize>, reduce: bool) -> Arc<Search> {
+    let search = Search::new(Mode::Follow, usize::MAX, decisions);
+    search.lock().reduce = reduce;
+    search
 }
 
 impl Search {

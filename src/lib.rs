@@ -8,6 +8,7 @@
 //! - [`trace`]: counterexamples for people; [`html`]: the verdicts and counterexamples as a
 //!   page to step through.
 
+pub mod bench;
 pub mod book;
 pub mod check;
 pub mod claims;

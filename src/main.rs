@@ -26,6 +26,9 @@ usage:
   gilspec docs                    regenerate the book's generated pages and blocks (docs/)
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
                                   run on real threads: a stress test, not a proof
+  gilspec bench [MODEL...] [--deep] [--timeouts on|off] [--budget N]
+                                  the stateful search with and without its reductions
+                                  (at most N executions unreduced): a Markdown table
 
 checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
 --deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
@@ -253,6 +256,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         "trace" => trace(&opts),
         "replay" => replay(&opts),
         "stress" => stress(&opts),
+        "bench" => bench(&opts),
         "docs" => docs(&opts),
         "claims" => {
             print!("{}", gilspec::claims::page(models::ALL));
@@ -263,9 +267,31 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, report, trace, replay, stress, claims, docs, help"
+            "unknown command {other:?}; choose one of: list, check, report, trace, replay, stress, bench, claims, docs, help"
         ))),
     }
+}
+
+fn bench(opts: &Options) -> Result<ExitCode, Usage> {
+    let mut rows = Vec::new();
+    let (budget, limits) = (opts.limits.dfs_budget, &opts.limits);
+    for m in selected_models(opts)? {
+        for spurious in spurious_settings(opts, m) {
+            let p = params(opts).with_spurious(spurious);
+            let row = gilspec::bench::row(m, p, limits, budget);
+            eprintln!(
+                "{} ({} workers, spurious {}): unreduced {} ms, reduced {} ms",
+                m.id,
+                p.threads,
+                if spurious { "on" } else { "off" },
+                row.unreduced.millis,
+                row.reduced.millis
+            );
+            rows.push(row);
+        }
+    }
+    print!("{}", gilspec::bench::markdown(&rows));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn params(opts: &Options) -> Params {

@@ -9,7 +9,7 @@ use gilspec::models;
 use gilspec::report;
 
 /// Executions the unreduced search may spend on one model and setting.
-const UNREDUCED_BUDGET: usize = 20_000;
+const UNREDUCED_BUDGET: usize = 10_000;
 
 #[test]
 fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
@@ -17,8 +17,10 @@ fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
     let mut compared = Vec::new();
     let mut skipped = Vec::new();
     for m in models::ALL {
+        // Timeouts matter only to models that wait on a condition variable.
+        let waits = m.spurious_settings().contains(&true);
         for &spurious in m.spurious_settings() {
-            for timeouts in [false, true] {
+            for timeouts in [false, true].into_iter().filter(|&t| waits || !t) {
                 let params = Params::DEFAULT.with_spurious(spurious);
                 let body = report::body(m, params);
                 let reduced_limits = Limits {
@@ -30,6 +32,9 @@ fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
                 let unreduced_limits = Limits {
                     reduction: false,
                     dfs_budget: UNREDUCED_BUDGET,
+                    // Cut endless paths (a loop round after round) early: that search
+                    // is abandoned anyway.
+                    max_steps: 100,
                     ..reduced_limits.clone()
                 };
                 let setting = format!("{} spurious {spurious} timeouts {timeouts}", m.id);
@@ -86,8 +91,34 @@ fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
     );
     // Not a vacuous comparison: most models finish unreduced with timeouts off.
     assert!(
-        compared.len() >= 40,
+        compared.len() >= 25,
         "only {} settings compared",
         compared.len()
     );
+}
+
+/// A consumer woken spuriously again and again, while the producer waits for the mutex:
+/// a cycle that no fairness excludes but strong fairness does (the producer is able to run
+/// at some states of it, and never does). Weak fairness does not exclude it either: the
+/// producer is not able to run all along.
+#[test]
+fn fairness_decides_which_cycles_are_livelocks() {
+    check::silence_checker_stderr();
+    let model = models::find("condvar-wait-loop").expect("the model");
+    let body = report::body(model, Params::DEFAULT.with_spurious(true));
+    let verdict = |fairness| {
+        let limits = Limits {
+            spurious: true,
+            fairness,
+            ..Limits::default()
+        };
+        let o = check::check(&body, "no_deadlock", Checker::ShuttleDfs, &limits);
+        (o.verdict, o.failure.and_then(|f| f.schedule_cycle()))
+    };
+    use gilspec::check::{Fairness, Verdict};
+    let (none, cycle) = verdict(Fairness::None);
+    assert_eq!(none, Verdict::Livelock);
+    assert!(cycle.is_some(), "a livelock is a lasso");
+    assert_eq!(verdict(Fairness::Weak).0, Verdict::Livelock);
+    assert_eq!(verdict(Fairness::Strong).0, Verdict::Holds);
 }

@@ -76,7 +76,7 @@ const EXPECT_LIVELOCK: &[Expect] = &[
 const EXPECT_HOLDS: &[Expect] = &[
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DEADLOCK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 pub const NEVER_RELEASED: Model = Model {

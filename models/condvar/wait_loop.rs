@@ -31,9 +31,9 @@ fn body(p: Params) {
 #[rustfmt::skip]
 const EXPECT: &[Expect] = &[
     Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 pub const MODEL: Model = Model {

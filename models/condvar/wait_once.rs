@@ -33,9 +33,9 @@ fn body(p: Params) {
 #[rustfmt::skip]
 const EXPECT: &[Expect] = &[
     Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 /// With spurious wakeups on.
@@ -43,10 +43,9 @@ const EXPECT: &[Expect] = &[
 const EXPECT_SPURIOUS: &[Expect] = &[
     Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
     Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::SAMPLING, default: FOUND, deep: FOUND },
-    // DFS spends its budget on schedules without a spurious wakeup first.
-    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: FOUND, deep: BUDGET_SPENT },
+    Expect { property: super::CONSUMER_SEES_READY, checkers: Checker::DFS, default: FOUND, deep: FOUND },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 pub const MODEL: Model = Model {

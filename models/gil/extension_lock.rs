@@ -77,7 +77,7 @@ const HOLDING_EXPECT: &[Expect] = &[
 #[rustfmt::skip]
 const RELEASED_EXPECT: &[Expect] = &[
     Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 const SOURCES: &[&str] = &[

@@ -65,6 +65,9 @@ fn no_force_switch(p: Params) {
 const PROPERTIES: &[Property] = &[AT_MOST_ONE, FORCED_SWITCH, NO_DEADLOCK];
 
 /// Expected verdicts, spurious wakeups off: property, checkers, 2 workers, 3 workers.
+/// The stateful search (shuttle DFS) proves every property with 2 workers (about 230,000
+/// states); with 3 it passes the deep suite's budget of 100,000 states (the full space
+/// runs to millions) and says so: inconclusive.
 #[rustfmt::skip]
 const HANDOFF_EXPECT: &[Expect] = &[
     Expect { property: AT_MOST_ONE_HOLDER, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
@@ -85,7 +88,7 @@ const HANDOFF_EXPECT_SPURIOUS: &[Expect] = &[
     // workers at 237 (the deep suite); random not within 20,000.
     Expect { property: REQUESTER_FIRST, checkers: &[Checker::ShuttlePct], default: HOLDS, deep: FOUND },
     Expect { property: REQUESTER_FIRST, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: HOLDS },
-    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: FOUND, deep: BUDGET_SPENT },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: FOUND, deep: FOUND },
     Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
     Expect { property: DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
 ];
@@ -99,7 +102,7 @@ const NO_FORCE_SWITCH_EXPECT: &[Expect] = &[
     Expect { property: REQUESTER_FIRST, checkers: &[Checker::ShuttlePct], default: FOUND, deep: FOUND },
     // The random scheduler first finds it at execution 2,309 with seed 0 (504 with seed 1).
     Expect { property: REQUESTER_FIRST, checkers: &[Checker::ShuttleRandom], default: HOLDS, deep: FOUND },
-    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: FOUND, deep: BUDGET_SPENT },
+    Expect { property: REQUESTER_FIRST, checkers: Checker::DFS, default: FOUND, deep: FOUND },
     Expect { property: DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
     Expect { property: DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
 ];

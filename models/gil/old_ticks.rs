@@ -82,7 +82,7 @@ const EXPECT: &[Expect] = &[
     Expect { property: PASSED_OVER, checkers: Checker::LOOM, default: violated(2), deep: violated(2) },
     Expect { property: PASSED_OVER, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
 ];
 
 pub const MODEL: Model = Model {

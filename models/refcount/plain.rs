@@ -72,7 +72,7 @@ const EXPECT: &[Expect] = &[
     // Two workers cannot double-free foo or bar: it takes a third (see the header).
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: HOLDS, deep: violated(0) },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: FOUND },
-    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: FOUND },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];
