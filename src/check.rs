@@ -914,8 +914,8 @@ fn replay_lasso(
     }
     let first = &mut trace.events[from];
     first.note = Some(match first.note.take() {
-        Some(n) => format!("the cycle starts here; {n}"),
-        None => "the cycle starts here".to_owned(),
+        Some(n) => format!("{}; {n}", crate::trace::CYCLE_STARTS),
+        None => crate::trace::CYCLE_STARTS.to_owned(),
     });
     let thread = trace.events[end - 1].thread.clone();
     trace.events.push(crate::trace::Event {
@@ -982,10 +982,13 @@ pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> 
     check_keyed(None, body, property, checker, limits)
 }
 
-/// The last stateful search, by the key of the model and size it searched: the search
-/// checks every property at once, so the rows of one model share it.
-static LAST_SEARCH: std::sync::Mutex<Option<(String, Arc<crate::explore::Explored>)>> =
-    std::sync::Mutex::new(None);
+thread_local! {
+    /// The last stateful search on this thread, by the key of the model and size it
+    /// searched: the search checks every property at once, so the rows of one model share
+    /// it (and threads that check models side by side each keep their own).
+    static LAST_SEARCH: std::cell::RefCell<Option<(String, Arc<crate::explore::Explored>)>> =
+        const { std::cell::RefCell::new(None) };
+}
 
 /// As `check`; `key` names the model and its size (`body` is that model's), so that
 /// the rows of one model can share its stateful search.
@@ -1102,16 +1105,16 @@ fn route_schedule(body: &Body, limits: &Limits, route: &crate::explore::Route) -
 /// livelock (a fair cycle) for `no_deadlock`, or holds over every state.
 fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits) -> Outcome {
     let key = key.map(|k| format!("{k} {limits:?}"));
-    let cached = LAST_SEARCH
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .filter(|(k, _)| Some(k) == key.as_ref())
-        .map(|(_, e)| e.clone());
+    let cached = LAST_SEARCH.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(k, _)| Some(k) == key.as_ref())
+            .map(|(_, e)| e.clone())
+    });
     let explored = cached.unwrap_or_else(|| {
         let explored = Arc::new(explore_states(body, limits));
         if let Some(k) = key {
-            *LAST_SEARCH.lock().unwrap_or_else(|e| e.into_inner()) = Some((k, explored.clone()));
+            LAST_SEARCH.with(|last| *last.borrow_mut() = Some((k, explored.clone())));
         }
         explored
     });

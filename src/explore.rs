@@ -45,6 +45,16 @@ struct Edge {
     to: Target,
     /// Trace steps taken between the two decisions.
     steps: usize,
+    /// The scheduling points passed on the way without a decision (Lipton movers): the
+    /// tasks runnable at any of them, and at all of them (`None`: there were none). A
+    /// livelock's fairness must count them, though the search makes no state of them.
+    skipped: Option<Skipped>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Skipped {
+    any: BTreeSet<usize>,
+    all: BTreeSet<usize>,
 }
 
 /// A violation found on the way: after which decision, and how many steps into it.
@@ -100,6 +110,8 @@ struct Inner {
     last: Option<(usize, usize, usize)>,
     /// The execution reached a known state: nothing after it counts.
     stopped: bool,
+    /// The movers' scheduling points passed since the last decision.
+    skipped: Option<Skipped>,
     /// Follow mode: the task chosen at each scheduling point, and the trace's length at
     /// each decision.
     tasks: Vec<usize>,
@@ -136,6 +148,7 @@ impl Inner {
             pos: 0,
             last: None,
             stopped: false,
+            skipped: None,
             tasks: Vec::new(),
             steps_at: Vec::new(),
         }
@@ -195,14 +208,32 @@ impl Search {
         if !s.stopped
             && let Some((from, alt, at)) = s.last.take()
         {
+            let skipped = s.skipped.take();
             s.edges.push(Edge {
                 from,
                 alt,
                 to: Target::End,
                 steps: steps - at,
+                skipped,
             });
         }
         s.stopped = true;
+    }
+
+    /// A mover's scheduling point, passed without a decision: `runnable` could run there.
+    fn skip(&self, runnable: &[usize]) {
+        let mut s = self.lock();
+        let here: BTreeSet<usize> = runnable.iter().copied().collect();
+        s.skipped = Some(match s.skipped.take() {
+            None => Skipped {
+                any: here.clone(),
+                all: here,
+            },
+            Some(k) => Skipped {
+                any: k.any.union(&here).copied().collect(),
+                all: k.all.intersection(&here).copied().collect(),
+            },
+        });
     }
 
     fn new_execution(&self) -> Option<Schedule> {
@@ -237,6 +268,7 @@ impl Search {
         s.pos = 0;
         s.last = None;
         s.stopped = false;
+        s.skipped = None;
         s.tasks.clear();
         s.steps_at.clear();
         s.executions += 1;
@@ -252,6 +284,7 @@ impl Search {
             return None;
         }
         if s.pos < s.plan.len() {
+            s.skipped = None;
             let (node, alt) = s.plan[s.pos];
             if let Some(n) = node
                 && s.verify
@@ -324,11 +357,13 @@ impl Search {
             }
         };
         if let Some((from, alt, at)) = s.last {
+            let skipped = s.skipped.take();
             s.edges.push(Edge {
                 from,
                 alt,
                 to: Target::Node(id),
                 steps: steps - at,
+                skipped,
             });
             if !s.out[from].contains(&(alt, id)) {
                 s.out[from].push((alt, id));
@@ -481,6 +516,7 @@ impl Scheduler for Driver {
                 && blocking != Some(c)
                 && let Some(t) = runnable.iter().find(|t| usize::from(t.id()) == c)
             {
+                self.0.skip(&ids);
                 self.0.lock().tasks.push(c);
                 return Some(t.id());
             }
@@ -695,34 +731,41 @@ impl Explored {
         }
         let (dist, via) = self.distances();
         let everything: BTreeSet<usize> = (0..n).filter(|&u| dist[u] != usize::MAX).collect();
+        let skipped = self.skipped();
         let inside = self
-            .fair_components(&out, everything, fairness)
+            .fair_components(&out, &skipped, everything, fairness)
             .into_iter()
             .min_by_key(|c| c.iter().map(|&u| dist[u]).min())?;
         let entry = *inside.iter().min_by_key(|&&u| (dist[u], u))?;
         // Go round: for each thread that can run somewhere in the cycle, a step of it (or,
         // under weak fairness, a state where it cannot run); then back to the entry.
-        let mut need: BTreeSet<usize> = inside
-            .iter()
-            .flat_map(|&u| self.nodes[u].runnable.iter().copied())
-            .collect();
+        let mut need = self.enabled_in(&out, &skipped, &inside);
         if fairness == Fairness::None {
             need.clear();
         }
-        let disabled_here = |t: usize, u: usize| {
-            let r = &self.nodes[u].runnable;
-            fairness == Fairness::Weak && !r.is_empty() && !r.contains(&t)
+        // Under weak fairness a thread is also satisfied by a point where it cannot run:
+        // a state of the cycle, or a mover's point on a transition of it.
+        let disabled_at = |t: usize, u: usize, a: usize, m: usize| {
+            let r = &self.nodes[m].runnable;
+            fairness == Fairness::Weak
+                && ((!r.is_empty() && !r.contains(&t))
+                    || skipped.get(&(u, a)).is_some_and(|k| !k.all.contains(&t)))
         };
         let mut at = entry;
         let mut cycle: Vec<usize> = Vec::new();
-        need.retain(|&t| !disabled_here(t, at));
+        {
+            let r = &self.nodes[at].runnable;
+            if fairness == Fairness::Weak && !r.is_empty() {
+                need.retain(|t| r.contains(t));
+            }
+        }
         while let Some(&t) = need.iter().next() {
             let walk = bfs(&out, &inside, at, |u, a, m| {
-                self.mover(u, a) == t || disabled_here(t, m)
+                self.mover(u, a) == t || disabled_at(t, u, a, m)
             })?;
             for &(u, a, m) in &walk {
                 need.remove(&self.mover(u, a));
-                need.retain(|&x| !disabled_here(x, m));
+                need.retain(|&x| !disabled_at(x, u, a, m));
                 cycle.push(a);
                 at = m;
             }
@@ -745,6 +788,38 @@ impl Explored {
         })
     }
 
+    /// The movers' points on each transition (by state and alternative).
+    fn skipped(&self) -> HashMap<(usize, usize), Skipped> {
+        self.edges
+            .iter()
+            .filter_map(|e| e.skipped.clone().map(|k| ((e.from, e.alt), k)))
+            .collect()
+    }
+
+    /// The threads able to run somewhere in `c`: at its states or at the movers' points
+    /// on its transitions.
+    fn enabled_in(
+        &self,
+        out: &[Vec<(usize, usize)>],
+        skipped: &HashMap<(usize, usize), Skipped>,
+        c: &BTreeSet<usize>,
+    ) -> BTreeSet<usize> {
+        let mut enabled: BTreeSet<usize> = c
+            .iter()
+            .flat_map(|&u| self.nodes[u].runnable.iter().copied())
+            .collect();
+        for &u in c {
+            for &(m, a) in &out[u] {
+                if c.contains(&m)
+                    && let Some(k) = skipped.get(&(u, a))
+                {
+                    enabled.extend(k.any.iter().copied());
+                }
+            }
+        }
+        enabled
+    }
+
     /// The task that moves when the search takes alternative `alt` at state `u`.
     fn mover(&self, u: usize, alt: usize) -> usize {
         let node = &self.nodes[u];
@@ -761,6 +836,7 @@ impl Explored {
     fn fair_components(
         &self,
         out: &[Vec<(usize, usize)>],
+        skipped: &HashMap<(usize, usize), Skipped>,
         within: BTreeSet<usize>,
         fairness: Fairness,
     ) -> Vec<BTreeSet<usize>> {
@@ -782,10 +858,7 @@ impl Explored {
                 }
                 let moved: BTreeSet<usize> =
                     internal.iter().map(|&(u, a)| self.mover(u, a)).collect();
-                let enabled: BTreeSet<usize> = c
-                    .iter()
-                    .flat_map(|&u| self.nodes[u].runnable.iter().copied())
-                    .collect();
+                let enabled = self.enabled_in(out, skipped, &c);
                 let starved: BTreeSet<usize> = enabled.difference(&moved).copied().collect();
                 match fairness {
                     Fairness::None => fair.push(c),
@@ -795,7 +868,9 @@ impl Explored {
                             c.iter().any(|&u| {
                                 let r = &self.nodes[u].runnable;
                                 !r.is_empty() && !r.contains(t)
-                            })
+                            }) || internal
+                                .iter()
+                                .any(|at| skipped.get(at).is_some_and(|k| !k.all.contains(t)))
                         });
                         if ok {
                             fair.push(c);
@@ -808,6 +883,11 @@ impl Explored {
                             .copied()
                             .filter(|&u| {
                                 !self.nodes[u].runnable.iter().any(|t| starved.contains(t))
+                                    && !out[u].iter().any(|&(_, a)| {
+                                        skipped.get(&(u, a)).is_some_and(|k| {
+                                            k.any.iter().any(|t| starved.contains(t))
+                                        })
+                                    })
                             })
                             .collect();
                         if !rest.is_empty() {

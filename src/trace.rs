@@ -145,6 +145,7 @@ fn summarise(run: &[Event], function: &str) -> Event {
         }
         if let Some(note) = &e.note {
             let keep = note.starts_with("signals")
+                || note.starts_with(CYCLE_STARTS)
                 || note.starts_with("broadcasts")
                 || note.starts_with("stale read")
                 || note.contains("after it was freed")
@@ -237,6 +238,8 @@ impl Trace {
     /// function (the action before its first `:`) becomes one row, which shows what the
     /// run changed and what it waited for or signalled. Interleavings stay visible: a
     /// group ends wherever another thread steps in.
+    /// A thread's consecutive steps in one function share a row; a lasso's cycle starts
+    /// a row of its own, so that the mark stays visible.
     pub fn grouped(&self) -> Trace {
         let mut rows: Vec<Event> = Vec::new();
         let mut start = 0;
@@ -248,6 +251,7 @@ impl Trace {
                 && self.events[end].thread == first.thread
                 && function_of(&self.events[end].action) == function
                 && !self.events[end].action.starts_with("violation")
+                && !starts_cycle(&self.events[end])
             {
                 end += 1;
             }
@@ -415,4 +419,13 @@ impl Trace {
             .unwrap_or(0)
             .max(header.len())
     }
+}
+
+/// The first step of a lasso's cycle (see `check::replay`).
+pub const CYCLE_STARTS: &str = "the cycle starts here";
+
+fn starts_cycle(e: &Event) -> bool {
+    e.note
+        .as_deref()
+        .is_some_and(|n| n.starts_with(CYCLE_STARTS))
 }

@@ -97,10 +97,9 @@ fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
     );
 }
 
-/// A consumer woken spuriously again and again, while the producer waits for the mutex:
-/// a cycle that no fairness excludes but strong fairness does (the producer is able to run
-/// at some states of it, and never does). Weak fairness does not exclude it either: the
-/// producer is not able to run all along.
+/// A consumer woken spuriously again and again while the producer, woken by the mutex's
+/// release, never gets to run: a cycle that counts only when no fairness is assumed (the
+/// producer can run all along it and never does).
 #[test]
 fn fairness_decides_which_cycles_are_livelocks() {
     check::silence_checker_stderr();
@@ -119,6 +118,6 @@ fn fairness_decides_which_cycles_are_livelocks() {
     let (none, cycle) = verdict(Fairness::None);
     assert_eq!(none, Verdict::Livelock);
     assert!(cycle.is_some(), "a livelock is a lasso");
-    assert_eq!(verdict(Fairness::Weak).0, Verdict::Livelock);
+    assert_eq!(verdict(Fairness::Weak).0, Verdict::Holds);
     assert_eq!(verdict(Fairness::Strong).0, Verdict::Holds);
 }
