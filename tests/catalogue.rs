@@ -4,25 +4,30 @@
 
 use gilspec::book;
 use gilspec::check::{self, Limits};
-use gilspec::model::{Checker, Expected, Params};
+use gilspec::model::{Checker, Expected, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
 
-/// Every model's rows, in the registry's order. Two threads check models side by side
-/// (each checker run stays on the thread that started it).
+/// Every model's rows, in the registry's order. Two threads check models side by side,
+/// a model and spurious-wakeup setting at a time (each checker run stays on the thread
+/// that started it).
 fn rows(base: Params, limits: &Limits) -> Vec<Row> {
+    let work: Vec<(&'static Model, bool)> = models::ALL
+        .iter()
+        .flat_map(|&m| m.spurious_settings().iter().map(move |&s| (m, s)))
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut per_model: Vec<(usize, Vec<Row>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Vec<Row>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(m) = models::ALL.get(i) else {
+                        let Some(&(m, spurious)) = work.get(i) else {
                             return done;
                         };
-                        done.push((i, model_rows(m, base, limits)));
+                        done.push((i, setting_rows(m, base.with_spurious(spurious), limits)));
                     }
                 })
             })
@@ -32,31 +37,24 @@ fn rows(base: Params, limits: &Limits) -> Vec<Row> {
             .flat_map(|w| w.join().expect("a catalogue worker"))
             .collect()
     });
-    per_model.sort_by_key(|(i, _)| *i);
-    per_model.into_iter().flat_map(|(_, rows)| rows).collect()
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().flat_map(|(_, rows)| rows).collect()
 }
 
-fn model_rows(m: &'static gilspec::model::Model, base: Params, limits: &Limits) -> Vec<Row> {
+fn setting_rows(m: &'static Model, params: Params, limits: &Limits) -> Vec<Row> {
     let (mut rows, start) = (Vec::new(), std::time::Instant::now());
-    for &spurious in m.spurious_settings() {
-        for p in m.properties {
-            for c in Checker::ALL {
-                rows.push(report::check_row(
-                    m,
-                    p.id,
-                    c,
-                    base.with_spurious(spurious),
-                    limits,
-                ));
-            }
+    for p in m.properties {
+        for c in Checker::ALL {
+            rows.push(report::check_row(m, p.id, c, params, limits));
         }
     }
     // Progress, for the long deep suite: cargo shows it with `-- --nocapture`.
     let executions: u64 = rows.iter().map(|r| r.outcome.executions).sum();
     eprintln!(
-        "{} ({} workers): {} rows, {executions} executions, {:.1} s",
+        "{} ({} workers, spurious {}): {} rows, {executions} executions, {:.1} s",
         m.id,
-        base.threads,
+        params.threads,
+        if params.spurious { "on" } else { "off" },
         rows.len(),
         start.elapsed().as_secs_f64()
     );
