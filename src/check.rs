@@ -221,6 +221,9 @@ impl Schedule {
             }
             _ => None,
         };
+        if cycle.is_some() && parts.first() != Some(&"shuttle") {
+            return Err(malformed("cycle (only a shuttle schedule has one)"));
+        }
         let events = match parts.last() {
             Some(last) if parts.len() > 2 && last.starts_with('w') => {
                 let list = &parts.pop().expect("checked")[1..];
@@ -271,7 +274,6 @@ impl Schedule {
                 }
                 Ok(Schedule::Script { threads, events })
             }
-            _ if cycle.is_some() => Err(malformed("cycle (only a shuttle schedule has one)")),
             [kind, ..] if !["loom", "shuttle", "script"].contains(kind) => Err(format!(
                 "unknown schedule kind {kind:?} in {s:?}: expected loom, shuttle or script"
             )),

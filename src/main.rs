@@ -16,6 +16,7 @@ usage:
   gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
                 [--iterations N] [--seed N] [--pct-depth N] [--budget N]
                 [--spurious on|off] [--timeouts on|off] [--deep] [--json]
+                [--fairness strong|weak|none] [--reduction on|off] [--verify-search]
   gilspec report --html DIR [MODEL...] [the options of check]
                                   the verdicts as DIR/index.html: a matrix, and each
                                   counterexample to step through in a browser
@@ -32,6 +33,8 @@ usage:
 
 checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
 --deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
+shuttle-dfs is the stateful search (docs/reduction.md): --fairness names which cycles are
+livelocks, --reduction off searches every path instead, --verify-search checks replays.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
@@ -733,7 +736,11 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
         return Ok(ExitCode::from(1));
     }
     match run.failure {
-        Some(f) if f.violation.property == replay.property => {
+        // A livelock is the verdict whichever property was under check.
+        Some(f)
+            if f.violation.property == replay.property
+                || f.violation.property == gilspec::exec::builtin::PROGRESS =>
+        {
             let header = format!(
                 "{} — {}: {}\nreplayed {}",
                 model.id, replay.property, f.violation.message, replay

@@ -39,6 +39,19 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
     assert_usage_error(&["frobnicate"], &["unknown command", "check"]);
     assert_usage_error(&["check", "--spurious", "maybe"], &["on or off"]);
     assert_usage_error(
+        &["check", "--fairness", "mostly"],
+        &["none, weak or strong"],
+    );
+    assert_usage_error(&["check", "--reduction", "some"], &["on or off"]);
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:loom:pb0:e1:c3"],
+        &["only a shuttle schedule has one"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:shuttle:0.1:cx"],
+        &["cycle start"],
+    );
+    assert_usage_error(
         &["trace", "refcount-plain", "--format", "pdf"],
         &["markdown"],
     );
