@@ -9,7 +9,7 @@ use gilspec::models;
 use gilspec::report;
 
 /// Executions the unreduced search may spend on one model and setting.
-const UNREDUCED_BUDGET: usize = 10_000;
+const UNREDUCED_BUDGET: usize = 15_000;
 
 #[test]
 fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
@@ -91,7 +91,7 @@ fn the_reduced_search_agrees_with_the_unreduced_one_wherever_that_finishes() {
     );
     // Not a vacuous comparison: most models finish unreduced with timeouts off.
     assert!(
-        compared.len() >= 25,
+        compared.len() >= 20,
         "only {} settings compared",
         compared.len()
     );
