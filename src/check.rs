@@ -375,7 +375,7 @@ fn install_quiet_hook() {
         shuttle::Runner::new(RandomScheduler::new_from_seed(0, 1), shuttle_config(1_000))
             .run(|| {});
         panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) || std::env::var_os("GILSPEC_DEBUG").is_some() {
+            if !QUIET.with(|q| q.get()) {
                 previous(info);
             }
         }));
@@ -387,7 +387,7 @@ struct StderrSilencer(Option<libc::c_int>);
 
 impl StderrSilencer {
     fn new() -> StderrSilencer {
-        if !SILENCE_STDERR.load(Ordering::Relaxed) || std::env::var_os("GILSPEC_DEBUG").is_some() {
+        if !SILENCE_STDERR.load(Ordering::Relaxed) {
             return StderrSilencer(None);
         }
         // SAFETY: plain POSIX calls on file descriptors we own; failures leave stderr as is.

@@ -457,14 +457,8 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
     }
     s.steps += 1;
     let step = s.steps;
-    let seen = hash128(&(action, &accesses));
-    if exec.backend == Backend::Shuttle {
-        s.switches.remove(&usize::from(shuttle::current::me()));
-    }
-    if !exec.keeps_trace() {
-        s.histories.entry(thread).or_default().observe(seen);
-    } else {
-        s.histories.entry(thread.clone()).or_default().observe(seen);
+    observe(&exec, &mut s, &thread, hash128(&(action, &accesses)));
+    if exec.keeps_trace() {
         s.trace.push(Event {
             step,
             thread,
@@ -488,9 +482,16 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
 pub(crate) fn mark(what: &str) {
     let Some(exec) = try_current() else { return };
     let thread = crate::rt::thread_name();
-    let seen = hash128(&("mark", what));
-    let mut s = exec.state();
-    s.histories.entry(thread).or_default().observe(seen);
+    observe(&exec, &mut exec.state(), &thread, hash128(&("mark", what)));
+}
+
+/// The calling `thread` took a step or passed a scheduling point (`seen`): its history
+/// grows, and its count of switches since its last step starts again.
+fn observe(exec: &Exec, s: &mut ExecState, thread: &str, seen: Hash128) {
+    s.histories
+        .entry(thread.to_owned())
+        .or_default()
+        .observe(seen);
     if exec.backend == Backend::Shuttle {
         s.switches.remove(&usize::from(shuttle::current::me()));
     }
