@@ -537,6 +537,29 @@ pub(crate) fn observe_ghost(index: Option<usize>, value: i64) {
         .observe(seen);
 }
 
+/// The calling thread's history so far (see `rt::each`).
+pub(crate) fn history() -> Hash128 {
+    let Some(exec) = try_current() else {
+        return (0, 0);
+    };
+    let thread = crate::rt::thread_name();
+    exec.state()
+        .histories
+        .get(&thread)
+        .map_or((0, 0), |h| h.hash)
+}
+
+/// The calling thread's local state is `local` and nothing else: what it observed before
+/// is forgotten (see `rt::each`).
+pub(crate) fn forget_history(local: Hash128) {
+    let Some(exec) = try_current() else { return };
+    let thread = crate::rt::thread_name();
+    let mut s = exec.state();
+    let h = s.histories.entry(thread).or_default();
+    h.hash = local;
+    h.heads.clear();
+}
+
 /// The calling thread is at the head of a loop (see `History`).
 pub(crate) fn loop_head(label: &str) {
     let Some(exec) = try_current() else { return };

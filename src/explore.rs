@@ -84,8 +84,6 @@ struct Inner {
     /// an execution that comes back to a known state takes one of them from there,
     /// instead of a later execution replaying its way to it.
     pending: Vec<Vec<usize>>,
-    /// Where each state's explored alternatives lead: (alternative, state).
-    out: Vec<Vec<(usize, usize)>>,
     found: Vec<Found>,
     /// Stop after this many states (a safety net: the search then says so).
     budget: usize,
@@ -133,7 +131,6 @@ impl Inner {
             edges: Vec::new(),
             frontier: Vec::new(),
             pending: Vec::new(),
-            out: Vec::new(),
             found: Vec::new(),
             budget,
             budget_spent: false,
@@ -365,39 +362,22 @@ impl Search {
                 steps: steps - at,
                 skipped,
             });
-            if !s.out[from].contains(&(alt, id)) {
-                s.out[from].push((alt, id));
-            }
         }
         if !new {
-            // A known state: take one of its alternatives still unexplored, if any, or
-            // walk on along explored transitions to a nearby state that has one (cheaper
-            // than a later execution replaying its way there from the start).
+            // A known state: take one of its alternatives still unexplored, if any
+            // (cheaper than a later execution replaying its way there from the start).
             if let Some(alt) = s.pending[id].pop() {
                 s.last = Some((id, alt, steps));
                 return Some(alt);
             }
-            let Some(walk) = walk_to_pending(&s.out, &s.pending, id) else {
-                s.stopped = true;
-                return None;
-            };
-            let &(target, alt) = walk.last().expect("a walk has a step");
-            let at = s.pending[target]
-                .iter()
-                .position(|&a| a == alt)
-                .expect("pending");
-            s.pending[target].swap_remove(at);
-            s.plan = walk.iter().map(|&(n, a)| (Some(n), a)).collect();
-            s.pos = 1;
-            s.last = Some((id, walk[0].1, steps));
-            return Some(walk[0].1);
+            s.stopped = true;
+            return None;
         }
         // Depth first: the frontier is a stack, so push the later alternatives first.
         for alt in (1..decision.alternatives()).rev() {
             s.frontier.push((id, alt));
         }
         s.pending.push((1..decision.alternatives()).collect());
-        s.out.push(Vec::new());
         s.last = Some((id, 0, steps));
         Some(0)
     }
@@ -416,47 +396,6 @@ impl Decision {
             Decision::Data { n, .. } => *n,
         }
     }
-}
-
-/// The shortest walk along explored transitions from `from` to a state with an
-/// alternative still pending, at most `WALK` decisions long: each step (state,
-/// alternative), the last one the pending alternative.
-fn walk_to_pending(
-    out: &[Vec<(usize, usize)>],
-    pending: &[Vec<usize>],
-    from: usize,
-) -> Option<Vec<(usize, usize)>> {
-    const WALK: usize = 32;
-    let mut prev: HashMap<usize, (usize, usize)> = HashMap::new();
-    let mut layer = vec![from];
-    for _ in 0..WALK {
-        let mut next = Vec::new();
-        for &u in &layer {
-            for &(alt, m) in &out[u] {
-                if m == from || prev.contains_key(&m) {
-                    continue;
-                }
-                prev.insert(m, (u, alt));
-                if let Some(&p) = pending[m].last() {
-                    let mut walk = vec![(m, p)];
-                    let mut at = m;
-                    while at != from {
-                        let (u, a) = prev[&at];
-                        walk.push((u, a));
-                        at = u;
-                    }
-                    walk.reverse();
-                    return Some(walk);
-                }
-                next.push(m);
-            }
-        }
-        if next.is_empty() {
-            return None;
-        }
-        layer = next;
-    }
-    None
 }
 
 /// The decisions from the first state to `node`, by the way the search first got there.
@@ -501,7 +440,7 @@ impl Scheduler for Driver {
         let ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         let exec = exec::try_current()?;
         if self.0.lock().stopped {
-            return None;
+            return drain(runnable, current);
         }
         if let Some(c) = current.map(usize::from) {
             exec::switched(&exec, c, !ids.contains(&c));
@@ -521,7 +460,9 @@ impl Scheduler for Driver {
                 return Some(t.id());
             }
         }
-        let alt = self.0.decide(&exec, Decision::Task(ids.clone()))?;
+        let Some(alt) = self.0.decide(&exec, Decision::Task(ids.clone())) else {
+            return drain(runnable, current);
+        };
         self.0.lock().tasks.push(ids[alt]);
         Some(runnable[alt].id())
     }
@@ -529,6 +470,17 @@ impl Scheduler for Driver {
     fn next_u64(&mut self) -> u64 {
         0
     }
+}
+
+/// Once the search has what it wants from an execution, the execution still runs to its
+/// end (round robin, so that spinning threads let the others on): shuttle reuses the
+/// stacks of threads that finished, and must allocate new ones for threads it abandoned.
+fn drain(runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    let next = current
+        .map(usize::from)
+        .and_then(|c| runnable.iter().find(|t| usize::from(t.id()) > c))
+        .or(runnable.first())?;
+    Some(next.id())
 }
 
 // ---------------------------------------------------------------------------------------

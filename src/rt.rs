@@ -134,6 +134,25 @@ pub fn yield_now() {
     exec::loop_head("yield");
 }
 
+/// Run `body` on each of `items` in turn: a thread's outermost loop, such as a worker
+/// running its program.
+///
+/// The stateful search knows a thread's local state only by the history of what it
+/// observed. Here it can know more: `body` is `Fn`, so nothing carries over from one item
+/// to the next except shared state, which the search sees anyway. At the start of item
+/// `i` the thread's local state is determined by its state when `each` began and by `i`;
+/// after the last item, by that state alone. So the history is set to exactly that, and
+/// two paths that ran the earlier items differently meet again (`docs/reduction.md`).
+/// A body must not smuggle state from one item to the next in a `Cell` or a `RefCell`.
+pub fn each<T: Copy>(label: &str, items: &[T], body: impl Fn(T)) {
+    let entry = exec::history();
+    for (i, &item) in items.iter().enumerate() {
+        exec::forget_history(exec::hash128(&("each", label, entry, i)));
+        body(item);
+    }
+    exec::forget_history(exec::hash128(&("each done", label, entry)));
+}
+
 // ---------------------------------------------------------------------------------------
 // Shared values
 

@@ -269,21 +269,32 @@ impl Gil {
         self.holder.set(0);
     }
 
-    /// Run a worker's program: take the GIL, run, drop it for good.
+    /// Run a worker's program: take the GIL, run, drop it for good. Each part is a step of
+    /// `rt::each`, so the search forgets how the earlier parts went.
     pub fn run(&self, me: usize, program: &[Op]) {
-        self.take_gil(me, false);
-        for op in program {
-            match op {
-                Op::Bytecode => self.bytecode(me),
-                Op::CheckPoint => self.check_point(me),
-                Op::Blocking => {
-                    self.drop_gil(me, false); // Py_BEGIN_ALLOW_THREADS
-                    rt::step("blocking call, GIL released");
-                    self.take_gil(me, false); // Py_END_ALLOW_THREADS
-                }
-            }
+        #[derive(Clone, Copy)]
+        enum Part {
+            Start,
+            Op(Op),
+            Exit,
         }
-        self.drop_gil(me, true);
+        let parts: Vec<Part> = std::iter::once(Part::Start)
+            .chain(program.iter().map(|&op| Part::Op(op)))
+            .chain(std::iter::once(Part::Exit))
+            .collect();
+        rt::each("Gil::run", &parts, |part| match part {
+            Part::Start => {
+                self.take_gil(me, false);
+            }
+            Part::Op(Op::Bytecode) => self.bytecode(me),
+            Part::Op(Op::CheckPoint) => self.check_point(me),
+            Part::Op(Op::Blocking) => {
+                self.drop_gil(me, false); // Py_BEGIN_ALLOW_THREADS
+                rt::step("blocking call, GIL released");
+                self.take_gil(me, false); // Py_END_ALLOW_THREADS
+            }
+            Part::Exit => self.drop_gil(me, true),
+        });
     }
 }
 

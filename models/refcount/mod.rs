@@ -194,9 +194,7 @@ pub fn run<C: Counting>(program: &Program) {
             let world = world.clone();
             let ops = ops.clone();
             rt::spawn(WORKERS[t], move || {
-                for op in ops {
-                    world.apply(op);
-                }
+                rt::each("worker", &ops, |op| world.apply(op));
             })
         })
         .collect();
