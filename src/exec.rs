@@ -132,6 +132,17 @@ pub(crate) fn hash128(data: &impl std::hash::Hash) -> Hash128 {
     ((d >> 64) as u64, d as u64)
 }
 
+/// Two hashes folded into one (a history grown by an event): the one-shot XXH3 over their
+/// 32 bytes, much cheaper than the streaming hasher `hash128` needs.
+fn mix128(a: Hash128, b: Hash128) -> Hash128 {
+    let mut bytes = [0u8; 32];
+    for (i, word) in [a.0, a.1, b.0, b.1].into_iter().enumerate() {
+        bytes[8 * i..8 * i + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    let d = xxhash_rust::xxh3::xxh3_128(&bytes);
+    ((d >> 64) as u64, d as u64)
+}
+
 /// What one thread has observed so far, as a hash: every step it took with the values it
 /// read and wrote, and every scheduling point it passed without a step. A thread's code is
 /// deterministic, so two threads with equal histories are in equal local states.
@@ -159,9 +170,9 @@ struct LoopHead {
 
 impl History {
     fn observe(&mut self, event: Hash128) {
-        self.hash = hash128(&(self.hash, event));
+        self.hash = mix128(self.hash, event);
         for head in self.heads.values_mut() {
-            head.since = hash128(&(head.since, event));
+            head.since = mix128(head.since, event);
         }
     }
 
@@ -445,6 +456,12 @@ pub(crate) fn try_current() -> Option<Arc<Exec>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
+/// Whether the current run keeps a trace: a step's note need not be written otherwise
+/// (the stateful search keeps none; it replays a route when it needs one).
+pub(crate) fn tracing() -> bool {
+    try_current().is_some_and(|exec| exec.keeps_trace())
+}
+
 /// Record one step of the current thread.
 pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) {
     let exec = current();
@@ -452,7 +469,12 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
     let mut s = exec.state();
     for a in &accesses {
         if let Access::Write { var, after, .. } = a {
-            s.values.insert(var.clone(), *after);
+            match s.values.get_mut(var) {
+                Some(v) => *v = *after,
+                None => {
+                    s.values.insert(var.clone(), *after);
+                }
+            }
         }
     }
     s.steps += 1;
@@ -488,13 +510,18 @@ pub(crate) fn mark(what: &str) {
 /// The calling `thread` took a step or passed a scheduling point (`seen`): its history
 /// grows, and its count of switches since its last step starts again.
 fn observe(exec: &Exec, s: &mut ExecState, thread: &str, seen: Hash128) {
-    s.histories
-        .entry(thread.to_owned())
-        .or_default()
-        .observe(seen);
+    history_of(s, thread).observe(seen);
     if exec.backend == Backend::Shuttle {
         s.switches.remove(&usize::from(shuttle::current::me()));
     }
+}
+
+/// `thread`'s history (without allocating its name again at every step).
+fn history_of<'a>(s: &'a mut ExecState, thread: &str) -> &'a mut History {
+    if !s.histories.contains_key(thread) {
+        s.histories.insert(thread.to_owned(), History::default());
+    }
+    s.histories.get_mut(thread).expect("just inserted")
 }
 
 /// The calling thread's next scheduling point is a Lipton mover (see `ExecState::mover`).

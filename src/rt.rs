@@ -22,14 +22,17 @@ fn backend() -> Backend {
 
 /// The name of the calling model thread, as given to `spawn`; the model's root is "main".
 pub fn thread_name() -> String {
-    let name = match backend() {
-        Backend::Loom => loom::thread::current().name().map(str::to_owned),
-        Backend::Shuttle => shuttle::thread::current().name().map(str::to_owned),
-        Backend::Std => std::thread::current().name().map(str::to_owned),
-    };
-    match name.as_deref() {
-        None | Some("main-thread") => "main".to_owned(),
-        Some(n) => n.to_owned(),
+    fn model_name(name: Option<&str>) -> String {
+        match name {
+            None | Some("main-thread") => "main".to_owned(),
+            Some(n) => n.to_owned(),
+        }
+    }
+    // Called at every step: one allocation, not three.
+    match backend() {
+        Backend::Loom => model_name(loom::thread::current().name()),
+        Backend::Shuttle => model_name(shuttle::thread::current().name()),
+        Backend::Std => model_name(std::thread::current().name()),
     }
 }
 
@@ -554,7 +557,11 @@ impl<T> Mutex<T> {
             inner: Some(self.acquire()),
             function: action.split(':').next().unwrap_or(action).to_owned(),
         };
-        exec::record(action, vec![], Some(format!("holds {}", self.name)));
+        exec::record(
+            action,
+            vec![],
+            exec::tracing().then(|| format!("holds {}", self.name)),
+        );
         touch(self.obj, action);
         guard
     }
@@ -571,7 +578,11 @@ impl<T> Mutex<T> {
             return None;
         };
         exec::lock_event(&self.name, exec::LockEvent::Take);
-        exec::record(action, vec![], Some(format!("holds {}", self.name)));
+        exec::record(
+            action,
+            vec![],
+            exec::tracing().then(|| format!("holds {}", self.name)),
+        );
         touch(self.obj, action);
         Some(MutexGuard {
             mutex: self,
@@ -631,7 +642,7 @@ impl<T> Drop for MutexGuard<'_, T> {
             exec::record(
                 &format!("{}: release {}", self.function, self.mutex.name),
                 vec![],
-                Some(format!("releases {}", self.mutex.name)),
+                exec::tracing().then(|| format!("releases {}", self.mutex.name)),
             );
             exec::lock_event(&self.mutex.name, exec::LockEvent::Release);
             // Letting a lock go is a left mover: nobody else's step needs to come first.
@@ -831,7 +842,7 @@ impl Condvar {
         exec::record(
             action,
             vec![],
-            Some(format!("{what}{how}, releasing {}", mutex.name)),
+            exec::tracing().then(|| format!("{what}{how}, releasing {}", mutex.name)),
         );
         exec::lock_event(&mutex.name, exec::LockEvent::Release);
         exec::next_is_mover();
@@ -847,7 +858,7 @@ impl Condvar {
         exec::record(
             &format!("{action}: {outcome}"),
             vec![],
-            Some(format!("holds {}", mutex.name)),
+            exec::tracing().then(|| format!("holds {}", mutex.name)),
         );
         (guard, timed_out)
     }
@@ -865,7 +876,7 @@ impl Condvar {
         exec::record(
             action,
             vec![],
-            Some(format!("waits on {}, releasing {}", self.name, mutex.name)),
+            exec::tracing().then(|| format!("waits on {}, releasing {}", self.name, mutex.name)),
         );
         let inner = guard.inner.take().expect("guard is held");
         exec::lock_event(&mutex.name, exec::LockEvent::Release);
@@ -894,7 +905,7 @@ impl Condvar {
         exec::record(
             &format!("{action}: {outcome}"),
             vec![],
-            Some(format!("holds {}", mutex.name)),
+            exec::tracing().then(|| format!("holds {}", mutex.name)),
         );
         guard.inner = Some(inner);
         guard
@@ -919,7 +930,11 @@ impl Condvar {
                 CondvarInner::Std(c) => c.notify_one(),
             }
         }
-        exec::record(action, vec![], Some(format!("signals {}", self.name)));
+        exec::record(
+            action,
+            vec![],
+            exec::tracing().then(|| format!("signals {}", self.name)),
+        );
     }
 
     pub fn notify_all(&self, action: &str) {
@@ -929,7 +944,11 @@ impl Condvar {
             CondvarInner::Shuttle => {}
             CondvarInner::Std(c) => c.notify_all(),
         }
-        exec::record(action, vec![], Some(format!("broadcasts {}", self.name)));
+        exec::record(
+            action,
+            vec![],
+            exec::tracing().then(|| format!("broadcasts {}", self.name)),
+        );
     }
 }
 
