@@ -4,6 +4,7 @@ use gilspec::check::{self, Fairness, Limits};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
+use gilspec::shard::{Selection, Shard};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ usage:
                 [--iterations N] [--seed N] [--pct-depth N] [--budget N]
                 [--spurious on|off] [--timeouts on|off] [--deep] [--json]
                 [--fairness strong|weak|none] [--reduction on|off] [--verify-search]
+                [--shard I/N]
   gilspec report --html DIR [MODEL...] [the options of check]
                                   the verdicts as DIR/index.html: a matrix, and each
                                   counterexample to step through in a browser
@@ -35,6 +37,9 @@ checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
 --deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
 shuttle-dfs is the stateful search (docs/reduction.md): --fairness names which cycles are
 livelocks, --reduction off searches every path instead, --verify-search checks replays.
+--shard I/N checks the I-th of N shares of the rows, the same share every time (give every
+share the same options); a model at one spurious-wakeup setting is the unit dealt out, so
+a row, with all of shuttle's seeds, is never split.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
@@ -75,6 +80,8 @@ struct Options {
     deep: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
+    /// The share of the rows to check.
+    shard: Shard,
     limits: Limits,
 }
 
@@ -208,6 +215,15 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 }
             }
             "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
+            "--shard" => {
+                let value = it.next();
+                o.shard = value.and_then(|v| Shard::parse(v)).ok_or_else(|| {
+                    Usage(format!(
+                        "--shard takes I/N, the I-th of N shares with 1 <= I <= N, not {}",
+                        value.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+                    ))
+                })?;
+            }
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,
             "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
@@ -278,20 +294,19 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
 fn bench(opts: &Options) -> Result<ExitCode, Usage> {
     let mut rows = Vec::new();
     let (budget, limits) = (opts.limits.dfs_budget, &opts.limits);
-    for m in selected_models(opts)? {
-        for spurious in spurious_settings(opts, m) {
-            let p = params(opts).with_spurious(spurious);
-            let row = gilspec::bench::row(m, p, limits, budget);
-            eprintln!(
-                "{} ({} workers, spurious {}): unreduced {} ms, reduced {} ms",
-                m.id,
-                p.threads,
-                if spurious { "on" } else { "off" },
-                row.unreduced.millis,
-                row.reduced.millis
-            );
-            rows.push(row);
-        }
+    let models = selected_models(opts)?;
+    for unit in selection(opts, &models, &[]).units(Shard::WHOLE) {
+        let p = params(opts).with_spurious(unit.spurious);
+        let row = gilspec::bench::row(unit.model, p, limits, budget);
+        eprintln!(
+            "{} ({} workers, spurious {}): unreduced {} ms, reduced {} ms",
+            unit.model.id,
+            p.threads,
+            if unit.spurious { "on" } else { "off" },
+            row.unreduced.millis,
+            row.reduced.millis
+        );
+        rows.push(row);
     }
     print!("{}", gilspec::bench::markdown(&rows));
     Ok(ExitCode::SUCCESS)
@@ -306,15 +321,18 @@ fn params(opts: &Options) -> Params {
     base.with_spurious(opts.spurious == Some(true))
 }
 
-/// The spurious-wakeup settings to check `model` with: both for models that wait on a
-/// condition variable, unless `--spurious` picks one.
-fn spurious_settings(opts: &Options, model: &Model) -> Vec<bool> {
-    model
-        .spurious_settings()
-        .iter()
-        .copied()
-        .filter(|s| opts.spurious.is_none_or(|want| want == *s))
-        .collect()
+/// The rows the options choose among `models` and `checkers`.
+fn selection<'a>(
+    opts: &'a Options,
+    models: &'a [&'static Model],
+    checkers: &'a [Checker],
+) -> Selection<'a> {
+    Selection {
+        models,
+        spurious: opts.spurious,
+        property: opts.property.as_deref(),
+        checkers,
+    }
 }
 
 fn list(opts: &Options) -> Result<ExitCode, Usage> {
@@ -406,9 +424,9 @@ fn html_report(opts: &Options) -> Result<ExitCode, Usage> {
 
 /// Regenerate the generated pages of `docs/`.
 fn docs(opts: &Options) -> Result<ExitCode, Usage> {
-    if !opts.positional.is_empty() || opts.deep {
+    if !opts.positional.is_empty() || opts.deep || opts.shard != Shard::WHOLE {
         return Err(Usage(
-            "docs takes no models or sizes: it regenerates every generated page".into(),
+            "docs takes no models, sizes or shards: it regenerates every generated page".into(),
         ));
     }
     let rows = check_rows(opts)?;
@@ -461,56 +479,39 @@ fn selected_models(opts: &Options) -> Result<Vec<&'static Model>, Usage> {
     Ok(models)
 }
 
-/// Check the models, properties and checkers the options select, with progress on a
-/// terminal.
+/// Check the models, properties and checkers the options select (the share `--shard`
+/// names), with progress on a terminal.
 fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
     let models = selected_models(opts)?;
     let checkers = opts
         .checkers
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
+    let planned = selection(opts, &models, &checkers).rows(opts.shard);
     let progress = (!opts.json && std::io::stderr().is_terminal()).then(Progress::start);
     let mut rows: Vec<Row> = Vec::new();
-    for m in &models {
-        for spurious in spurious_settings(opts, m) {
-            let params = params(opts).with_spurious(spurious);
-            for p in m
-                .properties
-                .iter()
-                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
-            {
-                for &c in &checkers {
-                    if let Some(progress) = &progress {
-                        let s = if spurious { " (spurious on)" } else { "" };
-                        progress.now(format!(
-                            "[{}/{}] {} {}{s} under {c}",
-                            rows.len() + 1,
-                            total_rows(opts, &models, &checkers),
-                            m.id,
-                            p.id
-                        ));
-                    }
-                    rows.push(report::check_row(m, p.id, c, params, &opts.limits));
-                }
-            }
+    for row in &planned {
+        if let Some(progress) = &progress {
+            let s = if row.spurious { " (spurious on)" } else { "" };
+            progress.now(format!(
+                "[{}/{}] {} {}{s} under {}",
+                rows.len() + 1,
+                planned.len(),
+                row.model.id,
+                row.property,
+                row.checker
+            ));
         }
+        let params = params(opts).with_spurious(row.spurious);
+        rows.push(report::check_row(
+            row.model,
+            row.property,
+            row.checker,
+            params,
+            &opts.limits,
+        ));
     }
     Ok(rows)
-}
-
-/// How many rows `check_rows` will compute, for "[row/total]".
-fn total_rows(opts: &Options, models: &[&'static Model], checkers: &[Checker]) -> usize {
-    models
-        .iter()
-        .map(|m| {
-            let properties = m
-                .properties
-                .iter()
-                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
-                .count();
-            spurious_settings(opts, m).len() * properties * checkers.len()
-        })
-        .sum()
 }
 
 /// A status line on a terminal: which row is being checked and how many executions it

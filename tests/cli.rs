@@ -43,6 +43,12 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
         &["none, weak or strong"],
     );
     assert_usage_error(&["check", "--reduction", "some"], &["on or off"]);
+    for bad in ["0/3", "4/3", "x", "1/0", "1/", "/3"] {
+        assert_usage_error(&["check", "--shard", bad], &["--shard takes I/N", bad]);
+    }
+    assert_usage_error(&["check", "--shard"], &["--shard takes I/N", "not nothing"]);
+    // docs writes the whole book: a share of it would be a wrong page.
+    assert_usage_error(&["docs", "--shard", "1/2"], &["shards"]);
     assert_usage_error(
         &["replay", "refcount-plain", "no_leak:t2:loom:pb0:e1:c3"],
         &["only a shuttle schedule has one"],
