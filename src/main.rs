@@ -3,7 +3,7 @@
 use gilspec::check::{self, Fairness, Limits};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
-use gilspec::report::{self, Replay, Row};
+use gilspec::report::{self, Replay, Row, TableRow};
 use gilspec::shard::{Selection, Shard};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -380,23 +380,33 @@ fn list(opts: &Options) -> Result<ExitCode, Usage> {
 
 fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
     let rows = check_rows(opts)?;
+    let table: Vec<TableRow> = rows.iter().map(Row::table_row).collect();
     if opts.json {
-        let json: Vec<_> = rows.iter().map(Row::to_json).collect();
-        println!("{}", serde_json::to_string_pretty(&json).expect("json"));
+        print_json(rows.iter().map(Row::to_json).collect());
     } else {
-        print!("{}", report::table(&rows));
-        let wrong = rows.iter().filter(|r| !r.as_expected()).count();
-        println!(
-            "\n{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
-            rows.len(),
-            rows.len() - wrong
-        );
+        print_table(&table);
     }
-    Ok(if rows.iter().all(Row::as_expected) {
+    Ok(verdicts_exit_code(&table))
+}
+
+fn print_json(rows: Vec<serde_json::Value>) {
+    let array = serde_json::Value::Array(rows);
+    println!("{}", serde_json::to_string_pretty(&array).expect("json"));
+}
+
+/// The table of `check` (and of `merge`), with its summary line.
+fn print_table(rows: &[TableRow]) {
+    print!("{}", report::table(rows));
+    println!("\n{}", report::summary(rows));
+}
+
+/// 0 when every verdict equals its expectation, 1 when one does not.
+fn verdicts_exit_code(rows: &[TableRow]) -> ExitCode {
+    if rows.iter().all(|r| r.as_expected) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// The rows of `check`, as a page to open in a browser: `DIR/index.html`.

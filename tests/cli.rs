@@ -105,6 +105,8 @@ fn check_json_rows_carry_the_documented_fields() {
             "checker",
             "verdict",
             "expected",
+            "as_expected",
+            "verdict_text",
             "executions",
             "exhaustive",
             "millis",
@@ -121,6 +123,8 @@ fn check_json_rows_carry_the_documented_fields() {
                 "preemptions_minimal",
                 "steps",
                 "steps_minimal",
+                // refcount-plain's data names the preemptions each loom violation needs.
+                "expected_preemptions",
             ] {
                 assert!(row.get(key).is_some(), "{key} missing from a violated row");
             }
