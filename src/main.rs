@@ -19,6 +19,7 @@ usage:
                 [--spurious on|off] [--timeouts on|off] [--deep] [--json]
                 [--fairness strong|weak|none] [--reduction on|off] [--verify-search]
                 [--shard I/N]
+  gilspec merge [--json] FILE...  join the --json output of sharded checks into one table
   gilspec report --html DIR [MODEL...] [the options of check]
                                   the verdicts as DIR/index.html: a matrix, and each
                                   counterexample to step through in a browser
@@ -39,7 +40,8 @@ shuttle-dfs is the stateful search (docs/reduction.md): --fairness names which c
 livelocks, --reduction off searches every path instead, --verify-search checks replays.
 --shard I/N checks the I-th of N shares of the rows, the same share every time (give every
 share the same options); a model at one spurious-wakeup setting is the unit dealt out, so
-a row, with all of shuttle's seeds, is never split.
+a row, with all of shuttle's seeds, is never split. merge joins the shares' --json output
+and prints and exits as one check would have, the rows in the catalogue's order.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
@@ -271,6 +273,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
     match command {
         "list" => list(&opts),
         "check" => check_models(&opts),
+        "merge" => merge(&opts),
         "report" => html_report(&opts),
         "trace" => trace(&opts),
         "replay" => replay(&opts),
@@ -286,7 +289,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, report, trace, replay, stress, bench, claims, docs, help"
+            "unknown command {other:?}; choose one of: list, check, merge, report, trace, replay, stress, bench, claims, docs, help"
         ))),
     }
 }
@@ -407,6 +410,88 @@ fn verdicts_exit_code(rows: &[TableRow]) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Join the rows that sharded checks wrote with `--json` (a file per share) into what one
+/// check would have printed, exit code included.
+fn merge(opts: &Options) -> Result<ExitCode, Usage> {
+    if opts.positional.is_empty() {
+        return Err(Usage(
+            "merge takes one or more files written by gilspec check --json".into(),
+        ));
+    }
+    // Each row with the file it came from.
+    let mut rows: Vec<(TableRow, serde_json::Value, &str)> = Vec::new();
+    for (i, path) in opts.positional.iter().enumerate() {
+        if opts.positional[..i].contains(path) {
+            return Err(Usage(format!(
+                "{path} is named twice: merge each share once"
+            )));
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Usage(format!("{path} is not JSON: {e}")))?;
+        let serde_json::Value::Array(items) = json else {
+            return Err(Usage(format!(
+                "{path} is not a JSON array of rows, as gilspec check --json writes"
+            )));
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let row = TableRow::from_json(&item).map_err(|why| {
+                Usage(format!(
+                    "{path}: item {} is not a row of gilspec check --json: {why}",
+                    i + 1
+                ))
+            })?;
+            let same = |(r, _, _): &&(TableRow, _, _)| {
+                (&r.model, r.params, &r.property, &r.checker)
+                    == (&row.model, row.params, &row.property, &row.checker)
+            };
+            if let Some((_, _, first)) = rows.iter().find(same) {
+                let place = if first == path {
+                    format!("twice in {path}")
+                } else {
+                    format!("in both {first} and {path}")
+                };
+                return Err(Usage(format!(
+                    "the row {} {} under {} is {place}: merge the shares of one check, each once",
+                    row.name(),
+                    row.property,
+                    row.checker
+                )));
+            }
+            rows.push((row, item, path));
+        }
+    }
+    rows.sort_by_cached_key(|(r, _, _)| catalogue_order(r));
+    let (table, json): (Vec<TableRow>, Vec<serde_json::Value>) =
+        rows.into_iter().map(|(r, v, _)| (r, v)).unzip();
+    if opts.json {
+        print_json(json);
+    } else {
+        print_table(&table);
+    }
+    Ok(verdicts_exit_code(&table))
+}
+
+/// Where a row comes in the catalogue: by model as `gilspec list` orders them, then size,
+/// spurious wakeups off before on, property as the model lists them, checker as `--checker
+/// all` runs them. This is the order of an unsharded check of every model (or of models
+/// named in the catalogue's order). Rows this build does not know (written by another
+/// version) come after the ones it knows, by name.
+fn catalogue_order(r: &TableRow) -> impl Ord + use<> {
+    let position = |found: Option<usize>| found.unwrap_or(usize::MAX);
+    let model = models::ALL.iter().position(|m| m.id == r.model);
+    let property =
+        models::find(&r.model).and_then(|m| m.properties.iter().position(|p| p.id == r.property));
+    let checker = Checker::ALL.iter().position(|c| c.id() == r.checker);
+    (
+        (position(model), r.model.clone()),
+        (r.params.threads, r.params.spurious),
+        (position(property), r.property.clone()),
+        (position(checker), r.checker.clone()),
+    )
 }
 
 /// The rows of `check`, as a page to open in a browser: `DIR/index.html`.
