@@ -7,6 +7,7 @@
 //! - [`model`]: models as data; [`models`]: the models themselves and their registry.
 //! - [`trace`]: counterexamples for people; [`html`]: the verdicts and counterexamples as a
 //!   page to step through.
+//! - [`shard`]: which rows a check computes, and how they split over machines.
 
 pub mod bench;
 pub mod book;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod report;
 pub mod rt;
 mod schedulers;
+pub mod shard;
 pub mod trace;
 
 #[path = "../models/mod.rs"]

@@ -3,7 +3,8 @@
 use gilspec::check::{self, Fairness, Limits};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
-use gilspec::report::{self, Replay, Row};
+use gilspec::report::{self, Replay, Row, TableRow};
+use gilspec::shard::{Selection, Shard};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ usage:
                 [--iterations N] [--seed N] [--pct-depth N] [--budget N]
                 [--spurious on|off] [--timeouts on|off] [--deep] [--json]
                 [--fairness strong|weak|none] [--reduction on|off] [--verify-search]
+                [--shard I/N]
+  gilspec merge [--json] FILE...  join the --json output of sharded checks into one table
   gilspec report --html DIR [MODEL...] [the options of check]
                                   the verdicts as DIR/index.html: a matrix, and each
                                   counterexample to step through in a browser
@@ -35,6 +38,10 @@ checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
 --deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
 shuttle-dfs is the stateful search (docs/reduction.md): --fairness names which cycles are
 livelocks, --reduction off searches every path instead, --verify-search checks replays.
+--shard I/N checks the I-th of N shares of the rows, the same share every time (give every
+share the same options); a model at one spurious-wakeup setting is the unit dealt out, so
+a row, with all of shuttle's seeds, is never split. merge joins the shares' --json output
+and prints and exits as one check would have, the rows in the catalogue's order.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
@@ -75,6 +82,8 @@ struct Options {
     deep: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
+    /// The share of the rows to check.
+    shard: Shard,
     limits: Limits,
 }
 
@@ -208,6 +217,15 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
                 }
             }
             "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
+            "--shard" => {
+                let value = it.next();
+                o.shard = value.and_then(|v| Shard::parse(v)).ok_or_else(|| {
+                    Usage(format!(
+                        "--shard takes I/N, the I-th of N shares with 1 <= I <= N, not {}",
+                        value.map_or("nothing".to_owned(), |v| format!("{v:?}"))
+                    ))
+                })?;
+            }
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,
             "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
@@ -255,6 +273,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
     match command {
         "list" => list(&opts),
         "check" => check_models(&opts),
+        "merge" => merge(&opts),
         "report" => html_report(&opts),
         "trace" => trace(&opts),
         "replay" => replay(&opts),
@@ -270,7 +289,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, report, trace, replay, stress, bench, claims, docs, help"
+            "unknown command {other:?}; choose one of: list, check, merge, report, trace, replay, stress, bench, claims, docs, help"
         ))),
     }
 }
@@ -278,20 +297,19 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
 fn bench(opts: &Options) -> Result<ExitCode, Usage> {
     let mut rows = Vec::new();
     let (budget, limits) = (opts.limits.dfs_budget, &opts.limits);
-    for m in selected_models(opts)? {
-        for spurious in spurious_settings(opts, m) {
-            let p = params(opts).with_spurious(spurious);
-            let row = gilspec::bench::row(m, p, limits, budget);
-            eprintln!(
-                "{} ({} workers, spurious {}): unreduced {} ms, reduced {} ms",
-                m.id,
-                p.threads,
-                if spurious { "on" } else { "off" },
-                row.unreduced.millis,
-                row.reduced.millis
-            );
-            rows.push(row);
-        }
+    let models = selected_models(opts)?;
+    for unit in selection(opts, &models, &[]).units(Shard::WHOLE) {
+        let p = params(opts).with_spurious(unit.spurious);
+        let row = gilspec::bench::row(unit.model, p, limits, budget);
+        eprintln!(
+            "{} ({} workers, spurious {}): unreduced {} ms, reduced {} ms",
+            unit.model.id,
+            p.threads,
+            if unit.spurious { "on" } else { "off" },
+            row.unreduced.millis,
+            row.reduced.millis
+        );
+        rows.push(row);
     }
     print!("{}", gilspec::bench::markdown(&rows));
     Ok(ExitCode::SUCCESS)
@@ -306,15 +324,18 @@ fn params(opts: &Options) -> Params {
     base.with_spurious(opts.spurious == Some(true))
 }
 
-/// The spurious-wakeup settings to check `model` with: both for models that wait on a
-/// condition variable, unless `--spurious` picks one.
-fn spurious_settings(opts: &Options, model: &Model) -> Vec<bool> {
-    model
-        .spurious_settings()
-        .iter()
-        .copied()
-        .filter(|s| opts.spurious.is_none_or(|want| want == *s))
-        .collect()
+/// The rows the options choose among `models` and `checkers`.
+fn selection<'a>(
+    opts: &'a Options,
+    models: &'a [&'static Model],
+    checkers: &'a [Checker],
+) -> Selection<'a> {
+    Selection {
+        models,
+        spurious: opts.spurious,
+        property: opts.property.as_deref(),
+        checkers,
+    }
 }
 
 fn list(opts: &Options) -> Result<ExitCode, Usage> {
@@ -362,23 +383,115 @@ fn list(opts: &Options) -> Result<ExitCode, Usage> {
 
 fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
     let rows = check_rows(opts)?;
+    let table: Vec<TableRow> = rows.iter().map(Row::table_row).collect();
     if opts.json {
-        let json: Vec<_> = rows.iter().map(Row::to_json).collect();
-        println!("{}", serde_json::to_string_pretty(&json).expect("json"));
+        print_json(rows.iter().map(Row::to_json).collect());
     } else {
-        print!("{}", report::table(&rows));
-        let wrong = rows.iter().filter(|r| !r.as_expected()).count();
-        println!(
-            "\n{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
-            rows.len(),
-            rows.len() - wrong
-        );
+        print_table(&table);
     }
-    Ok(if rows.iter().all(Row::as_expected) {
+    Ok(verdicts_exit_code(&table))
+}
+
+fn print_json(rows: Vec<serde_json::Value>) {
+    let array = serde_json::Value::Array(rows);
+    println!("{}", serde_json::to_string_pretty(&array).expect("json"));
+}
+
+/// The table of `check` (and of `merge`), with its summary line.
+fn print_table(rows: &[TableRow]) {
+    print!("{}", report::table(rows));
+    println!("\n{}", report::summary(rows));
+}
+
+/// 0 when every verdict equals its expectation, 1 when one does not.
+fn verdicts_exit_code(rows: &[TableRow]) -> ExitCode {
+    if rows.iter().all(|r| r.as_expected) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
+}
+
+/// Join the rows that sharded checks wrote with `--json` (a file per share) into what one
+/// check would have printed, exit code included.
+fn merge(opts: &Options) -> Result<ExitCode, Usage> {
+    if opts.positional.is_empty() {
+        return Err(Usage(
+            "merge takes one or more files written by gilspec check --json".into(),
+        ));
+    }
+    // Each row with the file it came from.
+    let mut rows: Vec<(TableRow, serde_json::Value, &str)> = Vec::new();
+    for (i, path) in opts.positional.iter().enumerate() {
+        if opts.positional[..i].contains(path) {
+            return Err(Usage(format!(
+                "{path} is named twice: merge each share once"
+            )));
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Usage(format!("{path} is not JSON: {e}")))?;
+        let serde_json::Value::Array(items) = json else {
+            return Err(Usage(format!(
+                "{path} is not a JSON array of rows, as gilspec check --json writes"
+            )));
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let row = TableRow::from_json(&item).map_err(|why| {
+                Usage(format!(
+                    "{path}: item {} is not a row of gilspec check --json: {why}",
+                    i + 1
+                ))
+            })?;
+            let same = |(r, _, _): &&(TableRow, _, _)| {
+                (&r.model, r.params, &r.property, &r.checker)
+                    == (&row.model, row.params, &row.property, &row.checker)
+            };
+            if let Some((_, _, first)) = rows.iter().find(same) {
+                let place = if first == path {
+                    format!("twice in {path}")
+                } else {
+                    format!("in both {first} and {path}")
+                };
+                return Err(Usage(format!(
+                    "the row {} {} under {} is {place}: merge the shares of one check, each once",
+                    row.name(),
+                    row.property,
+                    row.checker
+                )));
+            }
+            rows.push((row, item, path));
+        }
+    }
+    rows.sort_by_cached_key(|(r, _, _)| catalogue_order(r));
+    let (table, json): (Vec<TableRow>, Vec<serde_json::Value>) =
+        rows.into_iter().map(|(r, v, _)| (r, v)).unzip();
+    if opts.json {
+        print_json(json);
+    } else {
+        print_table(&table);
+    }
+    Ok(verdicts_exit_code(&table))
+}
+
+/// Where a row comes in the catalogue: by model as `gilspec list` orders them, then size,
+/// spurious wakeups off before on, property as the model lists them, checker as `--checker
+/// all` runs them. This is the order of an unsharded check of every model (or of models
+/// named in the catalogue's order). Rows this build does not know (written by another
+/// version) come after the ones it knows, by name.
+fn catalogue_order(r: &TableRow) -> impl Ord + use<> {
+    let position = |found: Option<usize>| found.unwrap_or(usize::MAX);
+    let model = models::ALL.iter().position(|m| m.id == r.model);
+    let property =
+        models::find(&r.model).and_then(|m| m.properties.iter().position(|p| p.id == r.property));
+    let checker = Checker::ALL.iter().position(|c| c.id() == r.checker);
+    (
+        (position(model), r.model.clone()),
+        (r.params.threads, r.params.spurious),
+        (position(property), r.property.clone()),
+        (position(checker), r.checker.clone()),
+    )
 }
 
 /// The rows of `check`, as a page to open in a browser: `DIR/index.html`.
@@ -406,9 +519,9 @@ fn html_report(opts: &Options) -> Result<ExitCode, Usage> {
 
 /// Regenerate the generated pages of `docs/`.
 fn docs(opts: &Options) -> Result<ExitCode, Usage> {
-    if !opts.positional.is_empty() || opts.deep {
+    if !opts.positional.is_empty() || opts.deep || opts.shard != Shard::WHOLE {
         return Err(Usage(
-            "docs takes no models or sizes: it regenerates every generated page".into(),
+            "docs takes no models, sizes or shards: it regenerates every generated page".into(),
         ));
     }
     let rows = check_rows(opts)?;
@@ -461,56 +574,39 @@ fn selected_models(opts: &Options) -> Result<Vec<&'static Model>, Usage> {
     Ok(models)
 }
 
-/// Check the models, properties and checkers the options select, with progress on a
-/// terminal.
+/// Check the models, properties and checkers the options select (the share `--shard`
+/// names), with progress on a terminal.
 fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
     let models = selected_models(opts)?;
     let checkers = opts
         .checkers
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
+    let planned = selection(opts, &models, &checkers).rows(opts.shard);
     let progress = (!opts.json && std::io::stderr().is_terminal()).then(Progress::start);
     let mut rows: Vec<Row> = Vec::new();
-    for m in &models {
-        for spurious in spurious_settings(opts, m) {
-            let params = params(opts).with_spurious(spurious);
-            for p in m
-                .properties
-                .iter()
-                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
-            {
-                for &c in &checkers {
-                    if let Some(progress) = &progress {
-                        let s = if spurious { " (spurious on)" } else { "" };
-                        progress.now(format!(
-                            "[{}/{}] {} {}{s} under {c}",
-                            rows.len() + 1,
-                            total_rows(opts, &models, &checkers),
-                            m.id,
-                            p.id
-                        ));
-                    }
-                    rows.push(report::check_row(m, p.id, c, params, &opts.limits));
-                }
-            }
+    for row in &planned {
+        if let Some(progress) = &progress {
+            let s = if row.spurious { " (spurious on)" } else { "" };
+            progress.now(format!(
+                "[{}/{}] {} {}{s} under {}",
+                rows.len() + 1,
+                planned.len(),
+                row.model.id,
+                row.property,
+                row.checker
+            ));
         }
+        let params = params(opts).with_spurious(row.spurious);
+        rows.push(report::check_row(
+            row.model,
+            row.property,
+            row.checker,
+            params,
+            &opts.limits,
+        ));
     }
     Ok(rows)
-}
-
-/// How many rows `check_rows` will compute, for "[row/total]".
-fn total_rows(opts: &Options, models: &[&'static Model], checkers: &[Checker]) -> usize {
-    models
-        .iter()
-        .map(|m| {
-            let properties = m
-                .properties
-                .iter()
-                .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
-                .count();
-            spurious_settings(opts, m).len() * properties * checkers.len()
-        })
-        .sum()
 }
 
 /// A status line on a terminal: which row is being checked and how many executions it

@@ -176,11 +176,16 @@ impl Row {
             "verdict": o.verdict.id(),
             "expected": self.expected.map(expected_id),
             "as_expected": self.as_expected(),
+            // What the table shows, so that `gilspec merge` prints the same table.
+            "verdict_text": self.verdict_text(),
             "executions": o.executions,
             "exhaustive": o.exhaustive,
             "bound": o.bound,
             "millis": o.millis as u64,
         });
+        if let Some(k) = expected_preemptions(self.expected) {
+            v["expected_preemptions"] = json!(k);
+        }
         if let Some(note) = &o.note {
             v["note"] = json!(note);
         }
@@ -200,6 +205,105 @@ impl Row {
         }
         v
     }
+
+    /// The row as the terminal table shows it.
+    pub fn table_row(&self) -> TableRow {
+        TableRow {
+            model: self.model.to_owned(),
+            params: self.params,
+            property: self.outcome.property.clone(),
+            checker: self.outcome.checker.id().to_owned(),
+            verdict: self.verdict_text(),
+            expected: expected_of(self.expected),
+            as_expected: self.as_expected(),
+            executions: self.outcome.executions,
+            millis: self.outcome.millis as u64,
+            steps: failure(self).map(|f| f.trace.len() as u64),
+        }
+    }
+}
+
+/// A row as the terminal table shows it: `check` makes it from the row it checked,
+/// `merge` from that row's JSON, so that both print the same table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableRow {
+    pub model: String,
+    pub params: Params,
+    pub property: String,
+    pub checker: String,
+    pub verdict: String,
+    pub expected: String,
+    pub as_expected: bool,
+    pub executions: u64,
+    pub millis: u64,
+    /// The counterexample's length, if the row has one.
+    pub steps: Option<u64>,
+}
+
+impl TableRow {
+    /// Read a row of `gilspec check --json`; the error names the field that is missing
+    /// or of the wrong kind.
+    pub fn from_json(v: &Value) -> Result<TableRow, String> {
+        if !v.is_object() {
+            return Err(format!("{v} is not an object"));
+        }
+        let field = |key: &str, kind: &str| format!("no {kind} {key:?}");
+        let text = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| field(key, "string"))
+        };
+        let number = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| field(key, "whole number"))
+        };
+        let flag = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_bool)
+                .ok_or_else(|| field(key, "true or false"))
+        };
+        // Absent (or null) when the row has none.
+        let optional = |key: &str, is_kind: fn(&Value) -> bool, kind: &str| match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(x) if is_kind(x) => Ok(Some(x)),
+            Some(_) => Err(field(key, kind)),
+        };
+        let threads =
+            usize::try_from(number("threads")?).map_err(|_| field("threads", "whole number"))?;
+        let expected = optional("expected", Value::is_string, "string")?.and_then(Value::as_str);
+        let expected_preemptions = optional("expected_preemptions", Value::is_u64, "whole number")?
+            .and_then(Value::as_u64)
+            .map(|k| k as usize);
+        Ok(TableRow {
+            model: text("model")?.to_owned(),
+            params: Params {
+                threads,
+                spurious: flag("spurious")?,
+            },
+            property: text("property")?.to_owned(),
+            checker: text("checker")?.to_owned(),
+            verdict: text("verdict_text")?.to_owned(),
+            expected: expected_text(expected, expected_preemptions),
+            as_expected: flag("as_expected")?,
+            executions: number("executions")?,
+            millis: number("millis")?,
+            steps: optional("steps", Value::is_u64, "whole number")?.and_then(Value::as_u64),
+        })
+    }
+
+    /// The model, with its size and setting when they are not the default.
+    pub fn name(&self) -> String {
+        row_name(&self.model, self.params)
+    }
+}
+
+/// The fewest preemptions a loom violation is expected to need, if the model names it.
+fn expected_preemptions(e: Option<Expected>) -> Option<usize> {
+    match e {
+        Some(Expected::Violated { preemptions }) => preemptions,
+        _ => None,
+    }
 }
 
 pub fn expected_id(e: Expected) -> &'static str {
@@ -212,13 +316,16 @@ pub fn expected_id(e: Expected) -> &'static str {
     }
 }
 
-fn expected_text(e: Option<Expected>) -> String {
-    match e {
-        None => "(none)".to_owned(),
-        Some(Expected::Violated {
-            preemptions: Some(k),
-        }) => format!("violated ({k} pre.)"),
-        Some(e) => expected_id(e).to_owned(),
+fn expected_of(e: Option<Expected>) -> String {
+    expected_text(e.map(expected_id), expected_preemptions(e))
+}
+
+/// The expectation in the tables, from its `expected_id` and `expected_preemptions`.
+fn expected_text(id: Option<&str>, preemptions: Option<usize>) -> String {
+    match (id, preemptions) {
+        (None, _) => "(none)".to_owned(),
+        (Some(id), Some(k)) => format!("{id} ({k} pre.)"),
+        (Some(id), None) => id.to_owned(),
     }
 }
 
@@ -280,12 +387,12 @@ pub fn run_scenario(
 }
 
 /// The model's name in tables, with its size and setting when they are not the default.
-fn row_name(r: &Row) -> String {
-    let mut name = r.model.to_owned();
-    if r.params.is_deep() {
-        name += &format!(" (t{})", r.params.threads);
+fn row_name(model: &str, params: Params) -> String {
+    let mut name = model.to_owned();
+    if params.is_deep() {
+        name += &format!(" (t{})", params.threads);
     }
-    if r.params.spurious {
+    if params.spurious {
         name += " (spurious)";
     }
     name
@@ -307,11 +414,11 @@ pub fn markdown_table(rows: &[Row]) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            row_name(r),
+            row_name(r.model, r.params),
             r.outcome.property,
             r.outcome.checker,
             r.verdict_text().replace('|', "\\|"),
-            expected_text(r.expected),
+            expected_of(r.expected),
             if r.as_expected() { "yes" } else { "NO" },
             r.outcome.executions,
             steps
@@ -321,7 +428,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
 }
 
 /// The table for a terminal.
-pub fn table(rows: &[Row]) -> String {
+pub fn table(rows: &[TableRow]) -> String {
     let headers = [
         "model",
         "property",
@@ -337,15 +444,15 @@ pub fn table(rows: &[Row]) -> String {
         .iter()
         .map(|r| {
             [
-                row_name(r),
-                r.outcome.property.clone(),
-                r.outcome.checker.id().to_owned(),
-                r.verdict_text(),
-                expected_text(r.expected),
-                if r.as_expected() { "yes" } else { "NO" }.to_owned(),
-                r.outcome.executions.to_string(),
-                format!("{} ms", r.outcome.millis),
-                failure(r).map_or(String::new(), |f| f.trace.len().to_string()),
+                r.name(),
+                r.property.clone(),
+                r.checker.clone(),
+                r.verdict.clone(),
+                r.expected.clone(),
+                if r.as_expected { "yes" } else { "NO" }.to_owned(),
+                r.executions.to_string(),
+                format!("{} ms", r.millis),
+                r.steps.map_or(String::new(), |n| n.to_string()),
             ]
         })
         .collect();
@@ -369,4 +476,14 @@ pub fn table(rows: &[Row]) -> String {
         line(&mut out, row.iter().map(String::as_str).collect());
     }
     out
+}
+
+/// The line under the table: how many verdicts equal their expectations.
+pub fn summary(rows: &[TableRow]) -> String {
+    let wrong = rows.iter().filter(|r| !r.as_expected).count();
+    format!(
+        "{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
+        rows.len(),
+        rows.len() - wrong
+    )
 }

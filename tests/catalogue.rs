@@ -7,14 +7,22 @@ use gilspec::check::{self, Limits};
 use gilspec::model::{Checker, Expected, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay, Row};
+use gilspec::shard::{Selection, Shard};
 
-/// Every model's rows, in the registry's order. Two threads check models side by side,
-/// a model and spurious-wakeup setting at a time (each checker run stays on the thread
-/// that started it).
-fn rows(base: Params, limits: &Limits) -> Vec<Row> {
-    let work: Vec<(&'static Model, bool)> = models::ALL
+/// The rows of `shard`'s models, in the registry's order (as `gilspec check --shard`
+/// deals them). Two threads check models side by side, a model and spurious-wakeup
+/// setting at a time (each checker run stays on the thread that started it).
+fn rows(base: Params, limits: &Limits, shard: Shard) -> Vec<Row> {
+    let every_row = Selection {
+        models: models::ALL,
+        spurious: None,
+        property: None,
+        checkers: &Checker::ALL,
+    };
+    let work: Vec<(&'static Model, bool)> = every_row
+        .units(shard)
         .iter()
-        .flat_map(|&m| m.spurious_settings().iter().map(move |&s| (m, s)))
+        .map(|u| (u.model, u.spurious))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut done: Vec<(usize, Vec<Row>)> = std::thread::scope(|scope| {
@@ -61,8 +69,8 @@ fn setting_rows(m: &'static Model, params: Params, limits: &Limits) -> Vec<Row> 
     rows
 }
 
-fn assert_catalogue(base: Params, limits: &Limits) -> Vec<Row> {
-    let rows = rows(base, limits);
+fn assert_catalogue(base: Params, limits: &Limits, shard: Shard) -> Vec<Row> {
+    let rows = rows(base, limits, shard);
     let wrong: Vec<String> = rows
         .iter()
         .filter(|r| !r.as_expected())
@@ -129,7 +137,7 @@ fn assert_catalogue(base: Params, limits: &Limits) -> Vec<Row> {
 
 #[test]
 fn every_verdict_matches_its_expectation_and_every_counterexample_replays() {
-    let rows = assert_catalogue(Params::DEFAULT, &Limits::default());
+    let rows = assert_catalogue(Params::DEFAULT, &Limits::default(), Shard::WHOLE);
     // The generated verdict page is what the checkers compute today.
     let committed = std::fs::read_to_string("docs/verdicts.md").expect("docs/verdicts.md");
     assert!(
@@ -228,9 +236,29 @@ fn every_model_states_an_expectation_for_every_property_and_checker() {
     }
 }
 
-/// The deep suite: 3 worker threads (`RUSTFLAGS="--cfg loom" cargo test --release`).
+/// The deep suite: 3 worker threads (`RUSTFLAGS="--cfg loom" cargo test --release`), in
+/// three tests of a third of the models each, so that `cargo nextest run --partition` can
+/// give them to different machines (README, "Splitting the work over machines").
+#[cfg(loom)]
+fn deep_part(index: usize) {
+    let shard = Shard::new(index, 3).expect("a third");
+    assert_catalogue(Params::DEEP, &Limits::deep(), shard);
+}
+
 #[cfg(loom)]
 #[test]
-fn deep_every_verdict_matches_its_expectation() {
-    assert_catalogue(Params::DEEP, &Limits::deep());
+fn deep_every_verdict_matches_its_expectation_part_1_of_3() {
+    deep_part(1);
+}
+
+#[cfg(loom)]
+#[test]
+fn deep_every_verdict_matches_its_expectation_part_2_of_3() {
+    deep_part(2);
+}
+
+#[cfg(loom)]
+#[test]
+fn deep_every_verdict_matches_its_expectation_part_3_of_3() {
+    deep_part(3);
 }

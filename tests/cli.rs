@@ -1,9 +1,10 @@
 //! The command line: bad input gets one clear line and exit code 2; good input works.
 
+use serde_json::Value;
 use std::process::Command;
 
 mod common;
-use common::gilspec;
+use common::{fresh_dir, gilspec};
 
 fn assert_usage_error(args: &[&str], mentions: &[&str]) {
     let (code, _, err) = gilspec(args);
@@ -43,6 +44,12 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
         &["none, weak or strong"],
     );
     assert_usage_error(&["check", "--reduction", "some"], &["on or off"]);
+    for bad in ["0/3", "4/3", "x", "1/0", "1/", "/3"] {
+        assert_usage_error(&["check", "--shard", bad], &["--shard takes I/N", bad]);
+    }
+    assert_usage_error(&["check", "--shard"], &["--shard takes I/N", "not nothing"]);
+    // docs writes the whole book: a share of it would be a wrong page.
+    assert_usage_error(&["docs", "--shard", "1/2"], &["shards"]);
     assert_usage_error(
         &["replay", "refcount-plain", "no_leak:t2:loom:pb0:e1:c3"],
         &["only a shuttle schedule has one"],
@@ -99,6 +106,8 @@ fn check_json_rows_carry_the_documented_fields() {
             "checker",
             "verdict",
             "expected",
+            "as_expected",
+            "verdict_text",
             "executions",
             "exhaustive",
             "millis",
@@ -115,6 +124,8 @@ fn check_json_rows_carry_the_documented_fields() {
                 "preemptions_minimal",
                 "steps",
                 "steps_minimal",
+                // refcount-plain's data names the preemptions each loom violation needs.
+                "expected_preemptions",
             ] {
                 assert!(row.get(key).is_some(), "{key} missing from a violated row");
             }
@@ -305,4 +316,151 @@ fn a_budget_bounds_the_search_and_is_not_called_a_pass() {
     assert_eq!(rows[0]["verdict"], "inconclusive", "{out}");
     assert_eq!(rows[0]["executions"], 100, "{out}");
     assert_usage_error(&["check", "--budget", "0"], &["--budget", "1 to 100000000"]);
+}
+
+/// A check of a few quick models under loom, as JSON rows.
+fn quick_check(extra: &[&str]) -> Vec<Value> {
+    // timed-wait-never-released is checked with spurious wakeups off and on: two units
+    // between the other two models' one each.
+    let args = [
+        &[
+            "check",
+            "refcount-plain",
+            "timed-wait-never-released",
+            "mp-value",
+            "--checker",
+            "loom",
+            "--json",
+        ][..],
+        extra,
+    ]
+    .concat();
+    let (code, out, err) = gilspec(&args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    let rows: Value = serde_json::from_str(&out).expect("a JSON array");
+    rows.as_array().expect("a JSON array").clone()
+}
+
+/// The table's cells, line by line, without the times (which differ from run to run).
+fn cells_without_times(table: &str) -> Vec<Vec<String>> {
+    table
+        .lines()
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && !c.ends_with(" ms"))
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+fn write_rows(path: &std::path::Path, rows: &[Value]) -> String {
+    std::fs::write(path, serde_json::to_string_pretty(rows).unwrap()).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// `check --shard I/N` for every I, merged, is the unsharded check: the same rows with
+/// the same verdicts, in the same order, and the same table and exit code.
+#[test]
+fn the_shards_of_a_check_merge_into_the_check() {
+    let dir = fresh_dir("merge");
+    let whole = quick_check(&[]);
+    let mut files = Vec::new();
+    for (i, shard) in ["1/2", "2/2"].iter().enumerate() {
+        let rows = quick_check(&["--shard", shard]);
+        assert!(
+            !rows.is_empty() && rows.len() < whole.len(),
+            "shard {shard} has {} of the {} rows",
+            rows.len(),
+            whole.len()
+        );
+        files.push(write_rows(&dir.join(format!("shard{}.json", i + 1)), &rows));
+    }
+    let without_times = |rows: &[Value]| -> Vec<Value> {
+        rows.iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.as_object_mut()
+                    .expect("a row is an object")
+                    .remove("millis");
+                r
+            })
+            .collect()
+    };
+    // Given in either order, the rows come out in the catalogue's order.
+    let (code, out, err) = gilspec(&["merge", "--json", &files[1], &files[0]]);
+    assert_eq!(code, 0, "{err}");
+    let merged: Value = serde_json::from_str(&out).expect("a JSON array");
+    assert_eq!(
+        without_times(merged.as_array().expect("a JSON array")),
+        without_times(&whole)
+    );
+
+    let (code, merged_table, err) = gilspec(&["merge", &files[1], &files[0]]);
+    assert_eq!(code, 0, "{err}");
+    let (_, whole_table, _) = gilspec(&[
+        "check",
+        "refcount-plain",
+        "timed-wait-never-released",
+        "mp-value",
+        "--checker",
+        "loom",
+    ]);
+    assert!(
+        merged_table.contains(&format!(
+            "\n{} verdicts, {0} as expected, 0 not.",
+            whole.len()
+        )),
+        "{merged_table}"
+    );
+    assert_eq!(
+        cells_without_times(&merged_table),
+        cells_without_times(&whole_table)
+    );
+
+    // A row that is not as expected makes the merge fail as the check would have.
+    let mut wrong = quick_check(&["--shard", "1/2"]);
+    wrong[0]["as_expected"] = Value::Bool(false);
+    let wrong = write_rows(&dir.join("wrong.json"), &wrong);
+    let (code, out, _) = gilspec(&["merge", &wrong, &files[1]]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("1 not."), "{out}");
+}
+
+#[test]
+fn merge_rejects_what_is_not_the_shares_of_one_check() {
+    let dir = fresh_dir("merge-bad-input");
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let share = write_rows(&dir.join("share.json"), &quick_check(&["--shard", "1/2"]));
+    let copy = file("copy.json", &std::fs::read_to_string(&share).unwrap());
+    let missing = dir.join("missing.json").to_str().unwrap().to_owned();
+
+    assert_usage_error(&["merge"], &["one or more files"]);
+    assert_usage_error(&["merge", &missing], &["cannot read", "missing.json"]);
+    assert_usage_error(
+        &["merge", &file("text.json", "not json")],
+        &["text.json is not JSON"],
+    );
+    assert_usage_error(
+        &["merge", &file("object.json", "{}")],
+        &["not a JSON array of rows"],
+    );
+    assert_usage_error(
+        &["merge", &file("numbers.json", "[1]")],
+        &["item 1 is not a row"],
+    );
+    assert_usage_error(
+        &["merge", &file("partial.json", r#"[{"model": "mp-value"}]"#)],
+        &["item 1 is not a row", "threads"],
+    );
+    assert_usage_error(
+        &["merge", &share, &copy],
+        &["refcount-plain", "in both", "share.json", "copy.json"],
+    );
+    assert_usage_error(&["merge", &share, &share], &["named twice"]);
 }
