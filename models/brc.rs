@@ -480,6 +480,7 @@ pub const BRC: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-no-queue"),
+    situations: &[],
     body: correct,
 };
 
@@ -496,6 +497,7 @@ pub const BRC_NO_QUEUE: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc"),
+    situations: &[],
     body: no_queue,
 };
 
@@ -512,6 +514,7 @@ pub const BRC_STORE_AFTER_MERGED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc"),
+    situations: &[],
     body: store_after_merged,
 };
 
@@ -574,6 +577,7 @@ pub const BRC_LAST_USE: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-relaxed-merge-load"),
+    situations: &[],
     body: last_use,
 };
 
@@ -590,6 +594,7 @@ pub const BRC_RELAXED_MERGE_LOAD: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-last-use"),
+    situations: &[],
     body: relaxed_merge_load,
 };
 
@@ -625,6 +630,7 @@ pub const BRC_TRY_INCREF: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-tryincref-at-zero"),
+    situations: &[],
     body: try_incref,
 };
 
@@ -645,5 +651,6 @@ pub const BRC_TRY_INCREF_AT_ZERO: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-try-incref"),
+    situations: &[],
     body: try_incref_at_zero,
 };

@@ -144,6 +144,7 @@ pub const EVERY_OP: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("bytecode-rmw-310"),
+    situations: &[],
     body: every_op,
 };
 
@@ -164,6 +165,7 @@ pub const PY310: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("bytecode-rmw-call"),
+    situations: &[],
     body: py310,
 };
 
@@ -184,5 +186,6 @@ pub const CALL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("bytecode-rmw-310"),
+    situations: &[],
     body: call,
 };

@@ -39,6 +39,11 @@ struct Objects {
 
 const NAMES: [&str; 2] = ["a", "b"];
 
+/// What the model's properties are about: a thread that would park with a section open
+/// suspends it (see `model::Situation`).
+const SUSPENDED: Situation =
+    Situation("a thread about to park suspended the critical section it had open");
+
 /// One thread's stack of critical sections: the object and, while active, its lock.
 struct Sections<'a> {
     objects: &'a Objects,
@@ -56,6 +61,9 @@ impl<'a> Sections<'a> {
                 rt::step(&format!(
                     "Py_BEGIN_CRITICAL_SECTION({name}): would park; _PyCriticalSection_SuspendAll"
                 ));
+                if !self.stack.is_empty() {
+                    rt::reach(SUSPENDED);
+                }
                 for (_, guard) in self.stack.iter_mut().rev() {
                     drop(guard.take());
                 }
@@ -213,5 +221,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("objlock-abba"),
+    situations: &[SUSPENDED],
     body,
 };

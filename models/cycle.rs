@@ -277,6 +277,7 @@ pub const CYCLE: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-cycle-collected"),
+    situations: &[],
     body: cycle,
 };
 
@@ -297,5 +298,6 @@ pub const COLLECTED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-cycle"),
+    situations: &[],
     body: collected,
 };

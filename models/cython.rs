@@ -179,6 +179,7 @@ pub const TOUCHES_OBJECT: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("cython-nogil-with-gil"),
+    situations: &[],
     body: touches_object,
 };
 
@@ -199,5 +200,6 @@ pub const WITH_GIL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("cython-nogil-touches-object"),
+    situations: &[],
     body: with_gil,
 };

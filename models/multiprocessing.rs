@@ -145,6 +145,7 @@ pub const MP_VALUE: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("mp-value-get-lock"),
+    situations: &[],
     body: value,
 };
 
@@ -165,6 +166,7 @@ pub const MP_VALUE_GET_LOCK: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("mp-value"),
+    situations: &[],
     body: value_get_lock,
 };
 
@@ -185,6 +187,7 @@ pub const MP_MANAGER_DICT: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("mp-manager-dict-lock"),
+    situations: &[],
     body: manager,
 };
 
@@ -205,6 +208,7 @@ pub const MP_MANAGER_DICT_LOCK: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("mp-manager-dict"),
+    situations: &[],
     body: manager_lock,
 };
 
@@ -330,5 +334,6 @@ pub const MP_QUEUE: Model = Model {
     },
     scenarios: &[],
     twin: Some("mp-value"),
+    situations: &[],
     body: queue,
 };

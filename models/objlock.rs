@@ -114,6 +114,7 @@ pub const ABBA: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("objlock-ordered"),
+    situations: &[],
     body: abba,
 };
 
@@ -134,5 +135,6 @@ pub const ORDERED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("objlock-abba"),
+    situations: &[],
     body: ordered,
 };

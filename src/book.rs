@@ -110,6 +110,36 @@ fn block(words: &[&str], models: &[&'static Model], rows: &[Row]) -> Result<Stri
     }
 }
 
+/// What the models' verdicts are about (`model::Situation`), and in how many of their rows
+/// the runs reached all of it: a "holds" that did not is shown as vacuous above.
+fn situations(models: &[&'static Model], rows: &[Row]) -> String {
+    let mut out = String::new();
+    for m in models.iter().filter(|m| !m.situations.is_empty()) {
+        let run: Vec<&Row> = rows_of(m, rows)
+            .filter(|r| r.outcome.verdict != Verdict::NotApplicable)
+            .collect();
+        let reached_all = run
+            .iter()
+            .filter(|r| m.situations.iter().all(|s| r.outcome.reached.contains(s.0)))
+            .count();
+        let named: Vec<&str> = m.situations.iter().map(|s| s.0).collect();
+        let _ = writeln!(
+            out,
+            "- `{}`: {}. Reached in {reached_all} of its {} rows.",
+            m.id,
+            named.join("; "),
+            run.len()
+        );
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!(
+        "\nWhat the verdicts must reach to mean something (a \"holds\" whose runs never got \
+         there reads **vacuous**):\n\n{out}"
+    )
+}
+
 /// The rows of one model at the default size, in table order.
 fn rows_of<'a>(model: &Model, rows: &'a [Row]) -> impl Iterator<Item = &'a Row> {
     let id = model.id;
@@ -179,6 +209,7 @@ fn cell(r: &Row) -> String {
         ),
         Verdict::NotApplicable => "n/a".to_owned(),
         Verdict::Error => "error".to_owned(),
+        Verdict::Vacuous => "**vacuous** · situation not reached".to_owned(),
     };
     if r.as_expected() {
         text
@@ -231,6 +262,7 @@ fn verdicts(models: &[&'static Model], rows: &[Row]) -> String {
             }
         }
     }
+    out.push_str(&situations(models, rows));
     out.push_str(
         "\nLoom: the preemption bound it explored (`exhaustive`: every execution); for a \
          violation, the fewest preemptions and then the fewest steps it found. Shuttle PCT and \

@@ -112,6 +112,9 @@ pub enum Verdict {
     NotApplicable,
     /// The model itself crashed: a bug in the model, not a finding.
     Error,
+    /// No violation, but the runs never reached a situation the property is about
+    /// (`model::Situation`): the "holds" would say nothing.
+    Vacuous,
 }
 
 impl Verdict {
@@ -123,6 +126,7 @@ impl Verdict {
             Verdict::Inconclusive => "inconclusive",
             Verdict::NotApplicable => "not applicable",
             Verdict::Error => "error",
+            Verdict::Vacuous => "vacuous",
         }
     }
 }
@@ -343,6 +347,8 @@ pub struct Outcome {
     /// executions (all the run tried; none is a proof of minimality).
     pub shortest_among: Option<u64>,
     pub note: Option<String>,
+    /// The model's situations (`rt::reach`) that some explored execution reached.
+    pub reached: BTreeSet<&'static str>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -988,8 +994,14 @@ thread_local! {
     /// The last stateful search on this thread, by the key of the model and size it
     /// searched: the search checks every property at once, so the rows of one model share
     /// it (and threads that check models side by side each keep their own).
-    static LAST_SEARCH: std::cell::RefCell<Option<(String, Arc<crate::explore::Explored>)>> =
+    static LAST_SEARCH: std::cell::RefCell<Option<(String, Arc<Searched>)>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// A stateful search done, and the situations its executions reached.
+struct Searched {
+    explored: crate::explore::Explored,
+    reached: BTreeSet<&'static str>,
 }
 
 /// As `check`; `key` names the model and its size (`body` is that model's), so that
@@ -1002,6 +1014,7 @@ pub fn check_keyed(
     limits: &Limits,
 ) -> Outcome {
     let start = Instant::now();
+    crate::exec::take_reached();
     if property == builtin::NO_DATA_RACE && checker != Checker::Loom {
         let mut o = base_outcome(checker, property, 0, "-".to_owned());
         o.verdict = Verdict::NotApplicable;
@@ -1037,6 +1050,7 @@ pub fn check_keyed(
         Checker::ShuttleDfs => check_states(key, body, property, limits),
     };
     outcome.millis = start.elapsed().as_millis();
+    outcome.reached = crate::exec::take_reached();
     outcome
 }
 
@@ -1113,13 +1127,19 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
             .filter(|(k, _)| Some(k) == key.as_ref())
             .map(|(_, e)| e.clone())
     });
-    let explored = cached.unwrap_or_else(|| {
-        let explored = Arc::new(explore_states(body, limits));
+    let searched = cached.unwrap_or_else(|| {
+        let explored = explore_states(body, limits);
+        let searched = Arc::new(Searched {
+            explored,
+            reached: crate::exec::reached_so_far(),
+        });
         if let Some(k) = key {
-            LAST_SEARCH.with(|last| *last.borrow_mut() = Some((k, explored.clone())));
+            LAST_SEARCH.with(|last| *last.borrow_mut() = Some((k, searched.clone())));
         }
-        explored
+        searched
     });
+    crate::exec::add_reached(&searched.reached);
+    let explored = &searched.explored;
     let bound = if limits.reduction {
         format!(
             "exhaustive (sequentially consistent), {} states",
@@ -1198,6 +1218,7 @@ fn base_outcome(checker: Checker, property: &str, executions: u64, bound: String
         steps_minimal: false,
         shortest_among: None,
         note: None,
+        reached: BTreeSet::new(),
     }
 }
 

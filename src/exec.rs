@@ -278,6 +278,10 @@ pub struct Exec {
 }
 
 thread_local! {
+    /// The situations (`rt::reach`) the model runs on this thread have reached since the
+    /// last `take_reached`. Loom and shuttle run a model's threads on the thread that
+    /// checks it.
+    static REACHED: RefCell<BTreeSet<&'static str>> = const { RefCell::new(BTreeSet::new()) };
     static CURRENT: RefCell<Option<Arc<Exec>>> = const { RefCell::new(None) };
 }
 
@@ -454,6 +458,27 @@ pub(crate) fn current() -> Arc<Exec> {
 
 pub(crate) fn try_current() -> Option<Arc<Exec>> {
     CURRENT.with(|c| c.borrow().clone())
+}
+
+/// A model thread got to `situation` (see `rt::reach`).
+pub(crate) fn reach(situation: &'static str) {
+    if try_current().is_some() {
+        REACHED.with(|r| r.borrow_mut().insert(situation));
+    }
+}
+
+/// The situations reached since the last call, and start afresh.
+pub(crate) fn take_reached() -> BTreeSet<&'static str> {
+    REACHED.with(|r| std::mem::take(&mut *r.borrow_mut()))
+}
+
+pub(crate) fn reached_so_far() -> BTreeSet<&'static str> {
+    REACHED.with(|r| r.borrow().clone())
+}
+
+/// Count `situations` as reached (by a search done before and kept).
+pub(crate) fn add_reached(situations: &BTreeSet<&'static str>) {
+    REACHED.with(|r| r.borrow_mut().extend(situations.iter().copied()));
 }
 
 /// Whether the current run keeps a trace: a step's note need not be written otherwise

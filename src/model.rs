@@ -66,6 +66,13 @@ pub struct Property {
 }
 
 /// What a model shows about one of the seed documents' claims.
+/// A situation a model's properties are about ("a waiter timed out and set a drop
+/// request"). The model's code calls `rt::reach` where it happens; a "holds" from a run
+/// that never got there says nothing about it, and reads `vacuous` (Stateright's
+/// `sometimes`, TLC's coverage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Situation(pub &'static str);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stance {
     Confirms,
@@ -96,6 +103,9 @@ pub enum Expected {
     Inconclusive,
     /// Some execution stops making progress (see `Verdict::Livelock`).
     Livelock,
+    /// Holds, but the runs never reached one of the model's situations (a sampling
+    /// checker that never drew it, say); the comment beside says why that is expected.
+    Vacuous,
 }
 
 /// A loom violation that needs exactly `k` preemptions.
@@ -110,6 +120,7 @@ pub const FOUND: Expected = Expected::Violated { preemptions: None };
 pub const HOLDS: Expected = Expected::Holds;
 pub const BUDGET_SPENT: Expected = Expected::Inconclusive;
 pub const LIVELOCK: Expected = Expected::Livelock;
+pub const VACUOUS: Expected = Expected::Vacuous;
 pub const NO_RACE_DETECTOR: Expected = Expected::NotApplicable("shuttle has no data-race detector");
 
 /// One row of a model's expectations: a property under some checkers, with the default
@@ -231,6 +242,8 @@ pub struct Model {
     pub scenarios: &'static [Scenario],
     /// Its twin: the model a minimal diff away (bug ↔ fix).
     pub twin: Option<&'static str>,
+    /// What the runs must reach for a "holds" to mean something (see `Situation`).
+    pub situations: &'static [Situation],
     /// The model itself, run once per execution by every checker.
     pub body: fn(Params),
 }

@@ -93,6 +93,7 @@ impl Row {
             Some(Expected::NotApplicable(_)) => o.verdict == Verdict::NotApplicable,
             Some(Expected::Inconclusive) => o.verdict == Verdict::Inconclusive,
             Some(Expected::Livelock) => o.verdict == Verdict::Livelock,
+            Some(Expected::Vacuous) => o.verdict == Verdict::Vacuous,
             None => false,
         }
     }
@@ -161,6 +162,12 @@ impl Row {
             Verdict::NotApplicable => {
                 format!("not applicable: {}", o.note.as_deref().unwrap_or(""))
             }
+            Verdict::Vacuous => format!(
+                "vacuous: no violation ({} {}), but {}",
+                o.checker,
+                o.bound,
+                o.note.as_deref().unwrap_or("")
+            ),
         }
     }
 
@@ -182,6 +189,7 @@ impl Row {
             "exhaustive": o.exhaustive,
             "bound": o.bound,
             "millis": o.millis as u64,
+            "reached": o.reached,
         });
         if let Some(k) = expected_preemptions(self.expected) {
             v["expected_preemptions"] = json!(k);
@@ -313,6 +321,7 @@ pub fn expected_id(e: Expected) -> &'static str {
         Expected::NotApplicable(_) => "not applicable",
         Expected::Inconclusive => "inconclusive",
         Expected::Livelock => "livelock",
+        Expected::Vacuous => "vacuous",
     }
 }
 
@@ -345,7 +354,18 @@ pub fn check_row(
         limits.preemption_bound = model.loom_bound.for_params(params);
     }
     let key = format!("{} {params:?}", model.id);
-    let outcome = check::check_keyed(Some(&key), &body(model, params), property, checker, &limits);
+    let mut outcome =
+        check::check_keyed(Some(&key), &body(model, params), property, checker, &limits);
+    let unreached: Vec<&str> = model
+        .situations
+        .iter()
+        .map(|s| s.0)
+        .filter(|s| !outcome.reached.contains(s))
+        .collect();
+    if outcome.verdict == Verdict::Holds && !unreached.is_empty() {
+        outcome.verdict = Verdict::Vacuous;
+        outcome.note = Some(format!("no run reached: {}", unreached.join("; ")));
+    }
     Row {
         model: model.id,
         params,

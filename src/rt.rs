@@ -137,6 +137,13 @@ pub fn yield_now() {
     exec::loop_head("yield");
 }
 
+/// This thread got to `situation`, one of those its model's properties are about (see
+/// `model::Situation`). Not a step and not a scheduling point: only a note that the
+/// checker got here, so that a "holds" can say it was not vacuous.
+pub fn reach(situation: crate::model::Situation) {
+    exec::reach(situation.0);
+}
+
 /// Run `body` on each of `items` in turn: a thread's outermost loop, such as a worker
 /// running its program.
 ///

@@ -95,6 +95,7 @@ pub const NEVER_RELEASED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("timed-wait-released"),
+    situations: &[],
     body: never_released,
 };
 
@@ -111,5 +112,6 @@ pub const RELEASED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("timed-wait-never-released"),
+    situations: &[],
     body: released,
 };

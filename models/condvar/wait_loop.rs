@@ -52,5 +52,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("condvar-wait-once"),
+    situations: &[],
     body,
 };

@@ -61,5 +61,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("condvar-wait-loop"),
+    situations: &[],
     body,
 };

@@ -122,6 +122,7 @@ pub const UNFIXED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[EXIT_AFTER_REQUEST],
     twin: Some("gil-exit-resets-drop-request"),
+    situations: &[],
     body: unfixed,
 };
 
@@ -138,5 +139,6 @@ pub const FIXED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[EXIT_AFTER_REQUEST_FIXED],
     twin: Some("gil-exit-with-drop-request"),
+    situations: &[],
     body: fixed,
 };

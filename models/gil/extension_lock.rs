@@ -99,6 +99,7 @@ pub const HOLDING: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
     twin: Some("gil-extension-lock-released"),
+    situations: &[],
     body: holding,
 };
 
@@ -115,5 +116,6 @@ pub const RELEASED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
     twin: Some("gil-extension-lock"),
+    situations: &[],
     body: released,
 };

@@ -28,8 +28,8 @@
 //! Its twin `gil-handoff-no-force-switch` drops the `switch_cond` wait.
 
 use super::{
-    AT_MOST_ONE, CPU_BOUND, CPYTHON, FORCED_SWITCH, Gil, IO_BOUND, NO_DEADLOCK, Op,
-    REQUESTER_FIRST, Variant,
+    AT_MOST_ONE, CPU_BOUND, CPYTHON, DROPPED_ON_REQUEST, FORCED_SWITCH, Gil, IO_BOUND, NO_DEADLOCK,
+    Op, REQUESTER_FIRST, TIMED_OUT_AND_ASKED, Variant, WAITED_FOR_SWITCH,
 };
 use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
 use crate::model::*;
@@ -165,6 +165,7 @@ pub const HANDOFF: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[CONVOY],
     twin: Some("gil-handoff-no-force-switch"),
+    situations: &[TIMED_OUT_AND_ASKED, DROPPED_ON_REQUEST, WAITED_FOR_SWITCH],
     body: handoff,
 };
 
@@ -185,5 +186,6 @@ pub const NO_FORCE_SWITCH: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
     twin: Some("gil-handoff"),
+    situations: &[TIMED_OUT_AND_ASKED, DROPPED_ON_REQUEST],
     body: no_force_switch,
 };

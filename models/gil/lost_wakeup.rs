@@ -87,6 +87,7 @@ pub const UNTIMED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
     twin: Some("gil-lost-wakeup-timed"),
+    situations: &[],
     body: untimed,
 };
 
@@ -114,5 +115,6 @@ pub const TIMED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[],
     twin: Some("gil-lost-wakeup"),
+    situations: &[],
     body: timed,
 };

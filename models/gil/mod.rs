@@ -17,7 +17,7 @@
 //! interval); finalization is only the gh-96387 path ("this thread must exit").
 
 use crate::exec::{self, builtin};
-use crate::model::Property;
+use crate::model::{Property, Situation};
 use crate::models::WORKERS;
 use crate::rt::{self, Atomic, Condvar, Ghost, Mutex, Ordering::Relaxed, Var};
 
@@ -70,6 +70,17 @@ pub const FORCED_SWITCH: Property = Property {
     id: REQUESTER_FIRST,
     claim: "a thread that drops the GIL because another asked for it does not take it back before another thread has had it",
 };
+
+/// What the GIL models' properties are about, for a "holds" to mean something (see
+/// `model::Situation`).
+pub const TIMED_OUT_AND_ASKED: Situation = Situation(
+    "a waiter's timed wait timed out with no switch meanwhile, and it set the holder's drop request",
+);
+pub const DROPPED_ON_REQUEST: Situation =
+    Situation("a holder asked to drop the GIL dropped it at a check point");
+pub const WAITED_FOR_SWITCH: Situation = Situation(
+    "a thread that dropped the GIL on request waited on switch_cond for another to take it",
+);
 
 /// One step of a worker's program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +185,7 @@ impl Gil {
                     return false;
                 }
                 self.drop_request[holder].store("take_gil: SET_GIL_DROP_REQUEST", 1, Relaxed);
+                rt::reach(TIMED_OUT_AND_ASKED);
                 drop_requested = true;
             }
         }
@@ -222,6 +234,7 @@ impl Gil {
             if self.last_holder.load("drop_gil: test last_holder", Relaxed) == me as i64 {
                 self.drop_request[me].store("drop_gil: reset own drop request", 0, Relaxed);
                 // One wait, no predicate loop: only a spurious wakeup ends it early.
+                rt::reach(WAITED_FOR_SWITCH);
                 switch = self
                     .switch_cond
                     .wait("drop_gil: COND_WAIT(switch_cond)", switch);
@@ -234,6 +247,7 @@ impl Gil {
     /// drop the GIL and take it again.
     pub fn check_point(&self, me: usize) {
         if self.drop_request[me].load("_Py_HandlePending: test drop request", Relaxed) == 1 {
+            rt::reach(DROPPED_ON_REQUEST);
             self.forced_dropper.set(me as i64);
             self.drop_gil(me, false);
             self.take_gil(me, false);

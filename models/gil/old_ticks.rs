@@ -105,5 +105,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("gil-handoff"),
+    situations: &[],
     body,
 };

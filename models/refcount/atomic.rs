@@ -95,5 +95,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-atomic-split-test"),
+    situations: &[],
     body,
 };

@@ -82,5 +82,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-atomic"),
+    situations: &[],
     body,
 };

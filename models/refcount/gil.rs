@@ -104,5 +104,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-plain"),
+    situations: &[],
     body,
 };

@@ -153,6 +153,7 @@ pub const IMMORTAL_MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("subinterp-shared-mortal"),
+    situations: &[],
     body: immortal,
 };
 
@@ -173,5 +174,6 @@ pub const MORTAL_MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-immortal"),
+    situations: &[],
     body: mortal,
 };

@@ -96,5 +96,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: None,
+    situations: &[],
     body,
 };

@@ -110,5 +110,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[R3],
     twin: Some("refcount-gil"),
+    situations: &[],
     body,
 };

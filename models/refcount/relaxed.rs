@@ -122,6 +122,7 @@ pub const RELAXED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-atomic-fenced"),
+    situations: &[],
     body: relaxed,
 };
 
@@ -142,5 +143,6 @@ pub const FENCED: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("refcount-atomic-relaxed"),
+    situations: &[],
     body: fenced,
 };
