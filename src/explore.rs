@@ -460,11 +460,12 @@ impl Scheduler for Driver {
                 return Some(t.id());
             }
         }
-        let Some(alt) = self.0.decide(&exec, Decision::Task(ids.clone())) else {
+        let Some(alt) = self.0.decide(&exec, Decision::Task(ids)) else {
             return drain(runnable, current);
         };
-        self.0.lock().tasks.push(ids[alt]);
-        Some(runnable[alt].id())
+        let chosen = runnable[alt].id();
+        self.0.lock().tasks.push(usize::from(chosen));
+        Some(chosen)
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -184,7 +184,9 @@ fn record_init(var: &str, value: i64) {
 fn record_read(action: &str, var: &str, value: i64) {
     // Under loom's memory model a load may return an older store than the latest one (the
     // threads run in parallel); say so, or the trace would look impossible.
-    let note = exec::last_value(var)
+    let note = exec::tracing()
+        .then(|| exec::last_value(var))
+        .flatten()
         .filter(|&latest| latest != value)
         .map(|latest| format!("stale read: the latest store to {var} is {latest}"));
     exec::record(
