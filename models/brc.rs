@@ -13,10 +13,11 @@
 //!   `_Py_MergeZeroLocalRefcount`: load shared (acquire); 0 → free; else `ob_tid` = 0 and
 //!   CAS the flags to MERGED, freeing if the count is 0.
 //! - non-owner decref (`_Py_DecRefShared`): CAS loop; if the shared count is 0 and the
-//!   object is neither queued nor merged, set QUEUED without subtracting (the queue now
-//!   owns this reference) and queue it (`_Py_brc_queue_object`: under the bucket lock,
-//!   push and set the owner's EXPLICIT_MERGE bit; if `ob_tid` is already 0, decref it
-//!   again through the shared count instead); otherwise subtract 4, freeing at MERGED.
+//!   object is neither queued nor merged (0 or MAYBE_WEAKREF), store QUEUED without
+//!   subtracting (the queue now owns this reference) and queue it
+//!   (`_Py_brc_queue_object`: under the bucket lock, push and set the owner's
+//!   EXPLICIT_MERGE bit; if `ob_tid` is already 0, decref it again through the shared
+//!   count instead); otherwise subtract 4, freeing at MERGED.
 //! - the owner at a check point (`_Py_brc_merge_refcounts`): pop its queue and
 //!   `_Py_ExplicitMergeRefcount(o, -1)`: read local; store local = 0 and `ob_tid` = 0
 //!   first; then CAS shared := (count + local − 1) << 2 | MERGED, freeing at count 0.
@@ -178,7 +179,8 @@ impl Object {
             .load("_Py_DecRefShared: load ob_ref_shared", Relaxed);
         let (old, new) = self
             .update_shared("_Py_DecRefShared: CAS ob_ref_shared", s, Relaxed, |s| {
-                Some(if queues(s) { s | QUEUED } else { s - 4 })
+                // CPython stores exactly QUEUED: `s | QUEUED` would turn MAYBE_WEAKREF into MERGED.
+                Some(if queues(s) { QUEUED } else { s - 4 })
             })
             .expect("a decref never gives up");
         if queues(old) {
