@@ -428,6 +428,12 @@ pub fn run_hand_off(mutant: Mutant, program: HandOff) {
     o.owner_check_point();
 }
 
+/// What `brc-try-incref`'s verdicts are about: the reader gets in, and the reader loses
+/// the race to the owner's merge (see `model::Situation`).
+const TOOK: Situation = Situation("N's _Py_TryXGetRef took a reference and N used o");
+const REFUSED: Situation =
+    Situation("N's _Py_TryIncRefShared refused: the owner's merge had won the race");
+
 /// How N's lock-free read of the list's slot ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Read {
@@ -455,6 +461,11 @@ pub fn run_try_incref(mutant: Mutant, observe: fn(Read)) {
     let (n, list) = (o.clone(), slot.clone());
     let other = rt::spawn("N", move || {
         let read = n.try_xget_ref(&list);
+        match read {
+            Read::Took => rt::reach(TOOK),
+            Read::Refused => rt::reach(REFUSED),
+            Read::Empty | Read::GaveBack => {}
+        }
         if read == Read::Took {
             n.ob_type.read("use o");
             n.shared_decref();
@@ -766,7 +777,7 @@ pub const BRC_TRY_INCREF: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[MERGE_RACE],
     twin: Some("brc-tryincref-at-zero"),
-    situations: &[],
+    situations: &[TOOK, REFUSED],
     body: try_incref,
 };
 

@@ -54,8 +54,7 @@ fn body(p: Params) {
 const EXPECT: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
     Expect { property: NO_LEAK, checkers: Checker::SAMPLING, default: HOLDS, deep: HOLDS },
-    // With 3 workers the stateful search passes the deep budget of 100,000 states.
-    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_LEAK, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
