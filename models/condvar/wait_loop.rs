@@ -13,11 +13,17 @@
 use super::{PROPERTIES, Ready, consumed};
 use crate::exec::builtin::NO_DEADLOCK;
 use crate::model::*;
+use crate::rt;
+
+/// What the verdicts are about: the consumer had to wait, and its wait ended (see
+/// `model::Situation`).
+const WAITED: Situation = Situation("the consumer found ready = 0, waited, and woke");
 
 fn consume(s: &Ready) {
     let mut held = s.mutex.lock("consume: lock");
     while s.ready.read("consume: test ready") == 0 {
         held = s.cond.wait("consume: wait", held);
+        rt::reach(WAITED);
     }
     consumed(s);
     drop(held);
@@ -52,6 +58,6 @@ pub const MODEL: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("condvar-wait-once"),
-    situations: &[],
+    situations: &[WAITED],
     body,
 };
