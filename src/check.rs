@@ -836,8 +836,16 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
     })
 }
 
-/// Replay one recorded schedule with `property` armed.
-pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule) -> Run {
+/// Replay one recorded schedule with `property` armed. `Err` says why the schedule is not
+/// one of this model's executions (bad input, not a finding): loom's exploration ends
+/// before the execution it names, or a shuttle schedule chooses a task that cannot run or
+/// has choices left over when the execution ends.
+pub fn replay(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    schedule: &Schedule,
+) -> Result<Run, String> {
     let events = WaitEvents::Fixed(schedule.events().iter().copied().collect());
     match schedule {
         Schedule::Loom {
@@ -847,18 +855,41 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             // going on past violations as the search for the fewest steps did, so that
             // any execution it numbered is reached.
             let (bound, execution) = (*bound, *execution);
-            let (exec, result) = collecting_loom(body, property, limits, bound, execution, events);
+            // No check numbers an execution past its budget; going further could take
+            // hours, so the replay stops there too.
+            let budget = execution.min(limits.loom_budget);
+            let (exec, result) = collecting_loom(body, property, limits, bound, budget, events);
             let mut run = finish(&exec, result, |events| Schedule::Loom {
                 bound,
                 execution: exec.executions(),
                 events,
             });
-            if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
+            let reached = exec.executions();
+            if reached < execution && run.error.is_none() {
+                let at = bound.map_or("with no preemption bound".to_owned(), |b| {
+                    format!("at preemption bound {b}")
+                });
+                // Loom ended (exhausted its space, or stopped at a failure it cannot go
+                // past) before the execution the schedule names.
+                return Err(match &run.failure {
+                    Some(f) => format!(
+                        "the schedule names execution {execution}, but loom {at} stops at execution {reached} ({}: {})",
+                        f.violation.property, f.violation.message
+                    ),
+                    None if reached >= limits.loom_budget => format!(
+                        "the schedule names execution {execution}, past loom's budget of {reached} executions, so no check numbered it (--budget N raises the budget)"
+                    ),
+                    None => format!(
+                        "the schedule names execution {execution}, but loom {at} explores only {reached} executions of this model"
+                    ),
+                });
+            }
+            if run.failure.is_none() && run.error.is_none() && reached == execution {
                 run.failure = exec
                     .caught()
                     .map(|c| caught_failure(c, Backend::Loom, bound));
             }
-            run
+            Ok(run)
         }
         Schedule::Shuttle {
             tasks,
@@ -866,26 +897,50 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             ..
         } => replay_lasso(body, limits, tasks, events, *from, schedule),
         Schedule::Shuttle { tasks, .. } => {
-            let mut run = run_shuttle(
-                body,
-                property,
-                limits,
-                Replaying::new(tasks.clone()),
-                events,
-            );
+            let replaying = Replaying::new(tasks.clone());
+            let progress = replaying.progress();
+            let mut run = run_shuttle(body, property, limits, replaying, events);
+            followed_all(&progress, tasks.len(), &run)?;
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
             }
-            run
+            Ok(run)
         }
         Schedule::Script { threads, .. } => {
             let (mut run, _) = run_script(body, property, limits, threads, events);
+            // The script is the input here: an execution that leaves it is a bad string.
+            if let Some(e) = run.error.take() {
+                return Err(format!("the execution does not follow the script: {e}"));
+            }
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
             }
-            run
+            Ok(run)
         }
     }
+}
+
+/// Whether a shuttle replay followed every choice of its schedule, as bad input if not.
+fn followed_all(
+    progress: &std::sync::Mutex<crate::schedulers::ReplayProgress>,
+    choices: usize,
+    run: &Run,
+) -> Result<(), String> {
+    let p = progress.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some((i, task, runnable)) = p.unrunnable {
+        return Err(format!(
+            "choice {} of the schedule is task {task}, which cannot run there (tasks that can: {})",
+            i + 1,
+            join(&runnable)
+        ));
+    }
+    if p.followed < choices && run.error.is_none() {
+        return Err(format!(
+            "the schedule has {choices} choices, but the execution ended after {}",
+            p.followed
+        ));
+    }
+    Ok(())
 }
 
 /// Replay a lasso: follow `tasks` and stop where they end, which is where the cycle leads
@@ -897,28 +952,30 @@ fn replay_lasso(
     events: WaitEvents,
     from: usize,
     schedule: &Schedule,
-) -> Run {
+) -> Result<Run, String> {
     install_quiet_hook();
     let exec = Exec::new(
         Backend::Shuttle,
         Some(builtin::PROGRESS),
         wait_config(limits, events),
     );
-    let result = shuttle_runner(&exec, body, limits, Replaying::stopping(tasks.to_vec()));
+    let replaying = Replaying::stopping(tasks.to_vec());
+    let progress = replaying.progress();
+    let result = shuttle_runner(&exec, body, limits, replaying);
     let mut run = finish(&exec, result, |_| schedule.clone());
+    followed_all(&progress, tasks.len(), &run)?;
     if run.failure.is_some() || run.error.is_some() {
         run.error
             .get_or_insert_with(|| "the lasso does not replay".to_owned());
         run.failure = None;
-        return run;
+        return Ok(run);
     }
     let mut trace = exec.trace();
     let end = trace.events.len();
     if from >= end {
-        run.error = Some(format!(
+        return Err(format!(
             "the cycle starts after step {from}, but the replay has {end} steps"
         ));
-        return run;
     }
     let first = &mut trace.events[from];
     first.note = Some(match first.note.take() {
@@ -952,7 +1009,7 @@ fn replay_lasso(
         schedule: schedule.clone(),
         execution: 1,
     });
-    run
+    Ok(run)
 }
 
 /// Run a scripted schedule to its end and return the trace, violated or not.
@@ -1177,8 +1234,12 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
         return o;
     };
     let schedule = route_schedule(body, limits, &route);
-    let replayed = replay(body, property, limits, &schedule);
-    match replayed.failure {
+    // A route that does not fit the model is the search's own error here, not bad input.
+    let (failure, why) = match replay(body, property, limits, &schedule) {
+        Ok(run) => (run.failure, run.error.unwrap_or_default()),
+        Err(e) => (None, e),
+    };
+    match failure {
         Some(f) => {
             o.verdict = if route.cycle_from.is_some() {
                 o.note = Some(f.violation.message.clone());
@@ -1194,9 +1255,7 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
             o.verdict = Verdict::Error;
             o.note = Some(format!(
                 "the search found {} ({}), but its route {schedule} does not replay: {}",
-                route.violation.property,
-                route.violation.message,
-                replayed.error.unwrap_or_default()
+                route.violation.property, route.violation.message, why
             ));
         }
     }

@@ -45,7 +45,9 @@ and prints and exits as one check would have, the rows in the catalogue's order.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
-2 on bad input.";
+2 on bad input. replay: 0 when it reproduces the violation, 1 when the schedule is one of
+the model's executions but violates nothing (or something else), 2 when it is not one
+(loom ends before its execution, a task cannot run, choices are left over).";
 
 /// A command-line mistake: one line, exit code 2.
 struct Usage(String);
@@ -826,7 +828,8 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
         &replay.property,
         &limits,
         &replay.schedule,
-    );
+    )
+    .map_err(|e| Usage(format!("replay {replay}: {e}")))?;
     if let Some(e) = run.error {
         eprintln!("gilspec: the replay failed: {e}");
         return Ok(ExitCode::from(1));
@@ -862,6 +865,7 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn stress(opts: &Options) -> Result<ExitCode, Usage> {
+    use gilspec::exec::builtin::NO_DEADLOCK;
     let [id] = opts.positional.as_slice() else {
         return Err(Usage("stress takes one model; see gilspec --help".into()));
     };
