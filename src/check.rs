@@ -319,6 +319,9 @@ pub struct Run {
     pub error: Option<String>,
     /// The most waits that could end in a timeout or spurious wakeup, in one execution.
     pub max_eligible_waits: usize,
+    /// `run_std` only: no execution finished for `STALL_LIMIT`; its threads are blocked
+    /// for good and cannot be joined.
+    pub stalled: bool,
 }
 
 /// The verdict of one property under one checker.
@@ -525,6 +528,7 @@ fn finish(
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
+        stalled: false,
     };
     if let Err(payload) = result {
         match classify(exec, payload.as_ref()) {
@@ -624,6 +628,7 @@ fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
+        stalled: false,
     };
     let complete = finished && run.executions < budget;
     (run, complete)
@@ -687,6 +692,7 @@ fn explore_events(
         budget_spent: false,
         error: None,
         max_eligible_waits: 0,
+        stalled: false,
     };
     loop {
         let sets = event_sets(total.max_eligible_waits, limits.wait_events);
@@ -803,8 +809,17 @@ pub fn shortest_shuttle<S: Scheduler + 'static>(
     (run, finished)
 }
 
+/// How long `run_std` waits for an execution to finish before calling it a deadlock. One
+/// execution of any model takes well under a millisecond (timed waits time out after
+/// one), so ten seconds without one finishing is threads blocked for good, with a margin
+/// of four orders of magnitude for a loaded machine; and it is short enough to wait for.
+pub const STALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Run `body` on real threads `iterations` times: a stress test, not a proof. Timed waits
-/// really time out (after a millisecond); nothing is explored.
+/// really time out (after a millisecond); nothing is explored. When no execution finishes
+/// for `STALL_LIMIT`, the threads are deadlocked: the run returns a `no_deadlock`
+/// violation and leaves them blocked (they cannot be joined), so the caller should end
+/// the process once it has reported it.
 pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) -> Run {
     install_quiet_hook();
     let waits = WaitConfig {
@@ -814,7 +829,9 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
     let exec = Exec::new(Backend::Std, Some(property), waits);
     let f = execution(&exec, body);
     let runner = exec.clone();
-    let result = std::thread::Builder::new()
+    let finished = Arc::new(AtomicU64::new(0));
+    let counter = finished.clone();
+    let handle = std::thread::Builder::new()
         .name("main".to_owned())
         .spawn(move || {
             set_quiet(true);
@@ -822,13 +839,43 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
                 panic::catch_unwind(AssertUnwindSafe(|| {
                     for _ in 0..iterations {
                         f();
+                        counter.fetch_add(1, Ordering::Relaxed);
                     }
                 }))
             })
         })
-        .expect("spawn the std main thread")
-        .join()
-        .unwrap_or_else(Err);
+        .expect("spawn the std main thread");
+    let (mut seen, mut since) = (0, Instant::now());
+    while !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let now = finished.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        } else if since.elapsed() >= STALL_LIMIT {
+            // Not `exec.trace()`: the blocked threads may hold what it locks.
+            return Run {
+                executions: seen + 1,
+                failure: Some(Failure {
+                    violation: Violation {
+                        property: builtin::NO_DEADLOCK.to_owned(),
+                        message: format!("no thread made progress for {} s", STALL_LIMIT.as_secs()),
+                    },
+                    trace: Trace { events: vec![] },
+                    schedule: Schedule::Shuttle {
+                        tasks: vec![],
+                        events: vec![],
+                        cycle: None,
+                    },
+                    execution: seen + 1,
+                }),
+                budget_spent: false,
+                error: None,
+                max_eligible_waits: 0,
+                stalled: true,
+            };
+        }
+    }
+    let result = handle.join().unwrap_or_else(Err);
     finish(&exec, result, |events| Schedule::Shuttle {
         tasks: vec![],
         events,

@@ -892,6 +892,21 @@ fn stress(opts: &Options) -> Result<ExitCode, Usage> {
         let millis = start.elapsed().as_millis();
         match (run.failure, run.error) {
             (_, Some(e)) => println!("{}: error: {e}", p.id),
+            // A deadlock on real threads: its threads stay blocked and cannot be joined,
+            // so report it and end the process here.
+            (Some(f), _) if run.stalled => {
+                let what = if p.id == NO_DEADLOCK {
+                    "violated".to_owned()
+                } else {
+                    format!("stopped by {NO_DEADLOCK}")
+                };
+                println!(
+                    "{}: {what} on real threads in run {} of {runs}: {}",
+                    p.id, f.execution, f.violation.message
+                );
+                let _ = std::io::stdout().flush();
+                std::process::exit(1);
+            }
             (Some(f), _) if f.violation.property == p.id => println!(
                 "{}: violated on real threads in run {} of {runs} ({millis} ms): {}",
                 p.id, f.execution, f.violation.message

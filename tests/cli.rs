@@ -158,6 +158,28 @@ fn a_schedule_that_is_not_the_models_is_bad_input_not_a_finding() {
 }
 
 #[test]
+fn stress_reports_a_real_deadlock_instead_of_hanging() {
+    // objlock-abba takes two locks in opposite orders: on real threads some run blocks
+    // for good. The watchdog (check::STALL_LIMIT, 10 s) reports it and ends the process.
+    let start = std::time::Instant::now();
+    let (code, out, err) = gilspec(&[
+        "stress",
+        "objlock-abba",
+        "--property",
+        "no_deadlock",
+        "--iterations",
+        "100000",
+    ]);
+    assert!(start.elapsed().as_secs() < 50, "{:?}", start.elapsed());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("no_deadlock: violated on real threads")
+            && out.contains("no thread made progress for 10 s"),
+        "{out}"
+    );
+}
+
+#[test]
 fn check_json_rows_carry_the_documented_fields() {
     let (code, out, err) = gilspec(&["check", "refcount-plain", "--checker", "loom", "--json"]);
     assert_eq!(code, 0, "{err}");
