@@ -29,7 +29,8 @@ usage:
   gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
   gilspec docs                    regenerate the book's generated pages and blocks (docs/)
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
-                                  run on real threads: a stress test, not a proof
+                                  run on real threads: a stress test, not a proof;
+                                  no run finishing for 10 s is a deadlock (exit 1)
   gilspec bench [MODEL...] [--deep] [--timeouts on|off] [--budget N]
                                   the stateful search with and without its reductions
                                   (at most N executions unreduced): a Markdown table
