@@ -83,6 +83,8 @@ struct Options {
     /// Show every step of a trace instead of grouping a thread's consecutive steps.
     all_steps: bool,
     deep: bool,
+    /// `-h` or `--help`: print the usage and nothing else.
+    help: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
     /// The share of the rows to check.
@@ -231,7 +233,11 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             }
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,
-            "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
+            // Asked for, the usage is output (stdout, exit 0), not a mistake.
+            "-h" | "--help" => {
+                o.help = true;
+                return Ok(o);
+            }
             s if s.starts_with('-') => {
                 return Err(Usage(format!("unknown option {s:?}; see gilspec --help")));
             }
@@ -273,6 +279,10 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Some(_) => ("check", args),
     };
     let opts = parse(rest)?;
+    if opts.help {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
     match command {
         "list" => list(&opts),
         "check" => check_models(&opts),

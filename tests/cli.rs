@@ -86,6 +86,19 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
 }
 
 #[test]
+fn help_asked_for_is_output_not_an_error() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["replay", "refcount-plain", "--help"],
+    ] {
+        let (code, out, err) = gilspec(args);
+        assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+        assert!(out.contains("Exit status:"), "{args:?}: {out}");
+    }
+}
+
+#[test]
 fn a_schedule_that_is_not_the_models_is_bad_input_not_a_finding() {
     // Loom at bound 0 explores a handful of executions: the 999999th does not exist.
     assert_usage_error(

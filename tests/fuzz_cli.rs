@@ -380,7 +380,7 @@ proptest! {
 
     #[test]
     fn trace_arguments_are_traced_or_refused(
-        model in prop::sample::select(vec![MODEL, "refcount", "", "-", "refcount-plain "]),
+        model in prop::sample::select(vec![MODEL, "refcount", "", "-", "refcount-plain ", "-h"]),
         scenario in prop_oneof![
             prop::sample::select(vec!["r3", "R3", "r", "r33", "", "--deep", "r3\n"]).prop_map(str::to_owned),
             "[^\0]{0,12}",
