@@ -319,6 +319,9 @@ pub struct Run {
     pub error: Option<String>,
     /// The most waits that could end in a timeout or spurious wakeup, in one execution.
     pub max_eligible_waits: usize,
+    /// `run_std` only: no execution finished for `STALL_LIMIT`; its threads are blocked
+    /// for good and cannot be joined.
+    pub stalled: bool,
 }
 
 /// The verdict of one property under one checker.
@@ -525,6 +528,7 @@ fn finish(
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
+        stalled: false,
     };
     if let Err(payload) = result {
         match classify(exec, payload.as_ref()) {
@@ -624,6 +628,7 @@ fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -
         budget_spent: false,
         error: None,
         max_eligible_waits: exec.max_eligible_waits(),
+        stalled: false,
     };
     let complete = finished && run.executions < budget;
     (run, complete)
@@ -687,6 +692,7 @@ fn explore_events(
         budget_spent: false,
         error: None,
         max_eligible_waits: 0,
+        stalled: false,
     };
     loop {
         let sets = event_sets(total.max_eligible_waits, limits.wait_events);
@@ -803,8 +809,17 @@ pub fn shortest_shuttle<S: Scheduler + 'static>(
     (run, finished)
 }
 
+/// How long `run_std` waits for an execution to finish before calling it a deadlock. One
+/// execution of any model takes well under a millisecond (timed waits time out after
+/// one), so ten seconds without one finishing is threads blocked for good, with a margin
+/// of four orders of magnitude for a loaded machine; and it is short enough to wait for.
+pub const STALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Run `body` on real threads `iterations` times: a stress test, not a proof. Timed waits
-/// really time out (after a millisecond); nothing is explored.
+/// really time out (after a millisecond); nothing is explored. When no execution finishes
+/// for `STALL_LIMIT`, the threads are deadlocked: the run returns a `no_deadlock`
+/// violation and leaves them blocked (they cannot be joined), so the caller should end
+/// the process once it has reported it.
 pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) -> Run {
     install_quiet_hook();
     let waits = WaitConfig {
@@ -814,7 +829,9 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
     let exec = Exec::new(Backend::Std, Some(property), waits);
     let f = execution(&exec, body);
     let runner = exec.clone();
-    let result = std::thread::Builder::new()
+    let finished = Arc::new(AtomicU64::new(0));
+    let counter = finished.clone();
+    let handle = std::thread::Builder::new()
         .name("main".to_owned())
         .spawn(move || {
             set_quiet(true);
@@ -822,13 +839,43 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
                 panic::catch_unwind(AssertUnwindSafe(|| {
                     for _ in 0..iterations {
                         f();
+                        counter.fetch_add(1, Ordering::Relaxed);
                     }
                 }))
             })
         })
-        .expect("spawn the std main thread")
-        .join()
-        .unwrap_or_else(Err);
+        .expect("spawn the std main thread");
+    let (mut seen, mut since) = (0, Instant::now());
+    while !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let now = finished.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        } else if since.elapsed() >= STALL_LIMIT {
+            // Not `exec.trace()`: the blocked threads may hold what it locks.
+            return Run {
+                executions: seen + 1,
+                failure: Some(Failure {
+                    violation: Violation {
+                        property: builtin::NO_DEADLOCK.to_owned(),
+                        message: format!("no thread made progress for {} s", STALL_LIMIT.as_secs()),
+                    },
+                    trace: Trace { events: vec![] },
+                    schedule: Schedule::Shuttle {
+                        tasks: vec![],
+                        events: vec![],
+                        cycle: None,
+                    },
+                    execution: seen + 1,
+                }),
+                budget_spent: false,
+                error: None,
+                max_eligible_waits: 0,
+                stalled: true,
+            };
+        }
+    }
+    let result = handle.join().unwrap_or_else(Err);
     finish(&exec, result, |events| Schedule::Shuttle {
         tasks: vec![],
         events,
@@ -836,8 +883,16 @@ pub fn run_std(body: &Body, property: &str, limits: &Limits, iterations: u64) ->
     })
 }
 
-/// Replay one recorded schedule with `property` armed.
-pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule) -> Run {
+/// Replay one recorded schedule with `property` armed. `Err` says why the schedule is not
+/// one of this model's executions (bad input, not a finding): loom's exploration ends
+/// before the execution it names, or a shuttle schedule chooses a task that cannot run or
+/// has choices left over when the execution ends.
+pub fn replay(
+    body: &Body,
+    property: &str,
+    limits: &Limits,
+    schedule: &Schedule,
+) -> Result<Run, String> {
     let events = WaitEvents::Fixed(schedule.events().iter().copied().collect());
     match schedule {
         Schedule::Loom {
@@ -847,18 +902,41 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             // going on past violations as the search for the fewest steps did, so that
             // any execution it numbered is reached.
             let (bound, execution) = (*bound, *execution);
-            let (exec, result) = collecting_loom(body, property, limits, bound, execution, events);
+            // No check numbers an execution past its budget; going further could take
+            // hours, so the replay stops there too.
+            let budget = execution.min(limits.loom_budget);
+            let (exec, result) = collecting_loom(body, property, limits, bound, budget, events);
             let mut run = finish(&exec, result, |events| Schedule::Loom {
                 bound,
                 execution: exec.executions(),
                 events,
             });
-            if run.failure.is_none() && run.error.is_none() && exec.executions() == execution {
+            let reached = exec.executions();
+            if reached < execution && run.error.is_none() {
+                let at = bound.map_or("with no preemption bound".to_owned(), |b| {
+                    format!("at preemption bound {b}")
+                });
+                // Loom ended (exhausted its space, or stopped at a failure it cannot go
+                // past) before the execution the schedule names.
+                return Err(match &run.failure {
+                    Some(f) => format!(
+                        "the schedule names execution {execution}, but loom {at} stops at execution {reached} ({}: {})",
+                        f.violation.property, f.violation.message
+                    ),
+                    None if reached >= limits.loom_budget => format!(
+                        "the schedule names execution {execution}, past loom's budget of {reached} executions, so no check numbered it (--budget N raises the budget)"
+                    ),
+                    None => format!(
+                        "the schedule names execution {execution}, but loom {at} explores only {reached} executions of this model"
+                    ),
+                });
+            }
+            if run.failure.is_none() && run.error.is_none() && reached == execution {
                 run.failure = exec
                     .caught()
                     .map(|c| caught_failure(c, Backend::Loom, bound));
             }
-            run
+            Ok(run)
         }
         Schedule::Shuttle {
             tasks,
@@ -866,26 +944,50 @@ pub fn replay(body: &Body, property: &str, limits: &Limits, schedule: &Schedule)
             ..
         } => replay_lasso(body, limits, tasks, events, *from, schedule),
         Schedule::Shuttle { tasks, .. } => {
-            let mut run = run_shuttle(
-                body,
-                property,
-                limits,
-                Replaying::new(tasks.clone()),
-                events,
-            );
+            let replaying = Replaying::new(tasks.clone());
+            let progress = replaying.progress();
+            let mut run = run_shuttle(body, property, limits, replaying, events);
+            followed_all(&progress, tasks.len(), &run)?;
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
             }
-            run
+            Ok(run)
         }
         Schedule::Script { threads, .. } => {
             let (mut run, _) = run_script(body, property, limits, threads, events);
+            // The script is the input here: an execution that leaves it is a bad string.
+            if let Some(e) = run.error.take() {
+                return Err(format!("the execution does not follow the script: {e}"));
+            }
             if let Some(f) = &mut run.failure {
                 f.schedule = schedule.clone();
             }
-            run
+            Ok(run)
         }
     }
+}
+
+/// Whether a shuttle replay followed every choice of its schedule, as bad input if not.
+fn followed_all(
+    progress: &std::sync::Mutex<crate::schedulers::ReplayProgress>,
+    choices: usize,
+    run: &Run,
+) -> Result<(), String> {
+    let p = progress.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some((i, task, runnable)) = p.unrunnable {
+        return Err(format!(
+            "choice {} of the schedule is task {task}, which cannot run there (tasks that can: {})",
+            i + 1,
+            join(&runnable)
+        ));
+    }
+    if p.followed < choices && run.error.is_none() {
+        return Err(format!(
+            "the schedule has {choices} choices, but the execution ended after {}",
+            p.followed
+        ));
+    }
+    Ok(())
 }
 
 /// Replay a lasso: follow `tasks` and stop where they end, which is where the cycle leads
@@ -897,28 +999,30 @@ fn replay_lasso(
     events: WaitEvents,
     from: usize,
     schedule: &Schedule,
-) -> Run {
+) -> Result<Run, String> {
     install_quiet_hook();
     let exec = Exec::new(
         Backend::Shuttle,
         Some(builtin::PROGRESS),
         wait_config(limits, events),
     );
-    let result = shuttle_runner(&exec, body, limits, Replaying::stopping(tasks.to_vec()));
+    let replaying = Replaying::stopping(tasks.to_vec());
+    let progress = replaying.progress();
+    let result = shuttle_runner(&exec, body, limits, replaying);
     let mut run = finish(&exec, result, |_| schedule.clone());
+    followed_all(&progress, tasks.len(), &run)?;
     if run.failure.is_some() || run.error.is_some() {
         run.error
             .get_or_insert_with(|| "the lasso does not replay".to_owned());
         run.failure = None;
-        return run;
+        return Ok(run);
     }
     let mut trace = exec.trace();
     let end = trace.events.len();
     if from >= end {
-        run.error = Some(format!(
+        return Err(format!(
             "the cycle starts after step {from}, but the replay has {end} steps"
         ));
-        return run;
     }
     let first = &mut trace.events[from];
     first.note = Some(match first.note.take() {
@@ -952,7 +1056,7 @@ fn replay_lasso(
         schedule: schedule.clone(),
         execution: 1,
     });
-    run
+    Ok(run)
 }
 
 /// Run a scripted schedule to its end and return the trace, violated or not.
@@ -1177,8 +1281,12 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
         return o;
     };
     let schedule = route_schedule(body, limits, &route);
-    let replayed = replay(body, property, limits, &schedule);
-    match replayed.failure {
+    // A route that does not fit the model is the search's own error here, not bad input.
+    let (failure, why) = match replay(body, property, limits, &schedule) {
+        Ok(run) => (run.failure, run.error.unwrap_or_default()),
+        Err(e) => (None, e),
+    };
+    match failure {
         Some(f) => {
             o.verdict = if route.cycle_from.is_some() {
                 o.note = Some(f.violation.message.clone());
@@ -1194,9 +1302,7 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
             o.verdict = Verdict::Error;
             o.note = Some(format!(
                 "the search found {} ({}), but its route {schedule} does not replay: {}",
-                route.violation.property,
-                route.violation.message,
-                replayed.error.unwrap_or_default()
+                route.violation.property, route.violation.message, why
             ));
         }
     }

@@ -29,7 +29,8 @@ usage:
   gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
   gilspec docs                    regenerate the book's generated pages and blocks (docs/)
   gilspec stress MODEL [--property P] [--iterations N] [--deep]
-                                  run on real threads: a stress test, not a proof
+                                  run on real threads: a stress test, not a proof;
+                                  no run finishing for 10 s is a deadlock (exit 1)
   gilspec bench [MODEL...] [--deep] [--timeouts on|off] [--budget N]
                                   the stateful search with and without its reductions
                                   (at most N executions unreduced): a Markdown table
@@ -45,7 +46,9 @@ and prints and exits as one check would have, the rows in the catalogue's order.
 Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
 or none (every execution) overrides it.
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
-2 on bad input.";
+2 on bad input. replay: 0 when it reproduces the violation, 1 when the schedule is one of
+the model's executions but violates nothing (or something else), 2 when it is not one
+(loom ends before its execution, a task cannot run, choices are left over).";
 
 /// A command-line mistake: one line, exit code 2.
 struct Usage(String);
@@ -80,6 +83,8 @@ struct Options {
     /// Show every step of a trace instead of grouping a thread's consecutive steps.
     all_steps: bool,
     deep: bool,
+    /// `-h` or `--help`: print the usage and nothing else.
+    help: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
     /// The share of the rows to check.
@@ -228,7 +233,11 @@ fn parse(args: &[String]) -> Result<Options, Usage> {
             }
             "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
             "--deep" => o.deep = true,
-            "-h" | "--help" => return Err(Usage(USAGE.to_owned())),
+            // Asked for, the usage is output (stdout, exit 0), not a mistake.
+            "-h" | "--help" => {
+                o.help = true;
+                return Ok(o);
+            }
             s if s.starts_with('-') => {
                 return Err(Usage(format!("unknown option {s:?}; see gilspec --help")));
             }
@@ -270,6 +279,10 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Some(_) => ("check", args),
     };
     let opts = parse(rest)?;
+    if opts.help {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
     match command {
         "list" => list(&opts),
         "check" => check_models(&opts),
@@ -826,7 +839,8 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
         &replay.property,
         &limits,
         &replay.schedule,
-    );
+    )
+    .map_err(|e| Usage(format!("replay {replay}: {e}")))?;
     if let Some(e) = run.error {
         eprintln!("gilspec: the replay failed: {e}");
         return Ok(ExitCode::from(1));
@@ -862,6 +876,7 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn stress(opts: &Options) -> Result<ExitCode, Usage> {
+    use gilspec::exec::builtin::NO_DEADLOCK;
     let [id] = opts.positional.as_slice() else {
         return Err(Usage("stress takes one model; see gilspec --help".into()));
     };
@@ -888,6 +903,21 @@ fn stress(opts: &Options) -> Result<ExitCode, Usage> {
         let millis = start.elapsed().as_millis();
         match (run.failure, run.error) {
             (_, Some(e)) => println!("{}: error: {e}", p.id),
+            // A deadlock on real threads: its threads stay blocked and cannot be joined,
+            // so report it and end the process here.
+            (Some(f), _) if run.stalled => {
+                let what = if p.id == NO_DEADLOCK {
+                    "violated".to_owned()
+                } else {
+                    format!("stopped by {NO_DEADLOCK}")
+                };
+                println!(
+                    "{}: {what} on real threads in run {} of {runs}: {}",
+                    p.id, f.execution, f.violation.message
+                );
+                let _ = std::io::stdout().flush();
+                std::process::exit(1);
+            }
             (Some(f), _) if f.violation.property == p.id => println!(
                 "{}: violated on real threads in run {} of {runs} ({millis} ms): {}",
                 p.id, f.execution, f.violation.message

@@ -84,19 +84,36 @@ impl<S: Scheduler> Scheduler for Recording<S> {
 /// (`stopping`) stops the execution there.
 pub struct Replaying {
     tasks: Vec<usize>,
-    position: usize,
     started: bool,
     stop_at_end: bool,
+    progress: Arc<Mutex<ReplayProgress>>,
+}
+
+/// How far a replay followed its choices, to tell afterwards whether the schedule fit the
+/// model: a choice of a task that cannot run, or choices left over when the execution
+/// ended, mean the schedule is not one of this model's executions.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayProgress {
+    /// Choices followed so far.
+    pub followed: usize,
+    /// The first choice that named a task that could not run: (its index, the task, the
+    /// tasks that could).
+    pub unrunnable: Option<(usize, usize, Vec<usize>)>,
 }
 
 impl Replaying {
     pub fn new(tasks: Vec<usize>) -> Replaying {
         Replaying {
             tasks,
-            position: 0,
             started: false,
             stop_at_end: false,
+            progress: Arc::default(),
         }
+    }
+
+    /// What the replay followed, readable after the run.
+    pub fn progress(&self) -> Arc<Mutex<ReplayProgress>> {
+        self.progress.clone()
     }
 
     /// Replays the choices and stops where they end (a lasso's cycle ends there).
@@ -119,18 +136,26 @@ impl Scheduler for Replaying {
         current: Option<TaskId>,
         yielding: bool,
     ) -> Option<TaskId> {
-        let Some(&want) = self.tasks.get(self.position) else {
+        let mut progress = lock(&self.progress);
+        let Some(&want) = self.tasks.get(progress.followed) else {
             if self.stop_at_end {
                 return None;
             }
             return Some(default_choice(runnable, current, yielding));
         };
-        self.position += 1;
-        // A task that cannot run here means the schedule is not this model's: stop.
-        runnable
+        let found = runnable
             .iter()
             .map(|t| t.id())
-            .find(|id| usize::from(*id) == want)
+            .find(|id| usize::from(*id) == want);
+        // A task that cannot run here means the schedule is not this model's: stop.
+        match found {
+            Some(_) => progress.followed += 1,
+            None => {
+                let ids = runnable.iter().map(|t| usize::from(t.id())).collect();
+                progress.unrunnable = Some((progress.followed, want, ids));
+            }
+        }
+        found
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -118,7 +118,8 @@ fn assert_catalogue(base: Params, limits: &Limits, shard: Shard) -> Vec<Row> {
             &replay.property,
             &limits,
             &replay.schedule,
-        );
+        )
+        .unwrap_or_else(|e| panic!("{} {}: {e}", r.model, r.outcome.property));
         let again = again.failure.unwrap_or_else(|| {
             panic!(
                 "{} {} {}: replay found nothing",

@@ -86,10 +86,110 @@ fn bad_input_names_the_valid_choices_and_exits_2() {
 }
 
 #[test]
-fn a_schedule_that_is_not_the_models_is_a_failed_replay_not_a_crash() {
-    let (code, _, err) = gilspec(&["replay", "refcount-plain", "no_leak:t2:shuttle:3.3.3"]);
+fn help_asked_for_is_output_not_an_error() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["replay", "refcount-plain", "--help"],
+    ] {
+        let (code, out, err) = gilspec(args);
+        assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+        assert!(out.contains("Exit status:"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn a_schedule_that_is_not_the_models_is_bad_input_not_a_finding() {
+    // Loom at bound 0 explores a handful of executions: the 999999th does not exist.
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:loom:pb0:e999999"],
+        &["execution 999999", "explores only"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:loom:pbx:e99999"],
+        &["no preemption bound explores only"],
+    );
+    // Past the budget no check numbers an execution; reaching it would take hours.
+    assert_usage_error(
+        &[
+            "replay",
+            "refcount-plain",
+            "no_leak:t3:loom:pb2:e99999999",
+            "--budget",
+            "100",
+        ],
+        &["past loom's budget of 100"],
+    );
+    // Task 3 does not exist when the execution starts (only main does).
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:shuttle:3.3.3"],
+        &["choice 1", "task 3", "cannot run"],
+    );
+    // A valid schedule with choices past the end of its execution.
+    let (_, out, _) = gilspec(&[
+        "check",
+        "refcount-plain",
+        "--property",
+        "no_leak",
+        "--checker",
+        "shuttle-random",
+        "--iterations",
+        "5",
+        "--json",
+    ]);
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let valid = rows[0]["replay"].as_str().unwrap().to_owned();
+    assert_eq!(
+        gilspec(&["replay", "refcount-plain", &valid]).0,
+        0,
+        "{valid}"
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", &format!("{valid}.1.1.1")],
+        &["choices, but the execution ended after"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t2:script:A.B.C"],
+        &["does not follow the script"],
+    );
+    assert_usage_error(
+        &["replay", "refcount-plain", "no_leak:t0:loom:pb0:e1"],
+        &["t1 to t4"],
+    );
+    assert_usage_error(
+        &[
+            "replay",
+            "refcount-plain",
+            "no_such_property:t2:loom:pb0:e1",
+        ],
+        &["no property", "no_leak"],
+    );
+    // A schedule of the model that violates nothing is a finding about it, not bad input.
+    let (code, _, err) = gilspec(&["replay", "refcount-plain", "no_leak:t2:shuttle:0"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("without violating"), "{err}");
+}
+
+#[test]
+fn stress_reports_a_real_deadlock_instead_of_hanging() {
+    // objlock-abba takes two locks in opposite orders: on real threads some run blocks
+    // for good. The watchdog (check::STALL_LIMIT, 10 s) reports it and ends the process.
+    let start = std::time::Instant::now();
+    let (code, out, err) = gilspec(&[
+        "stress",
+        "objlock-abba",
+        "--property",
+        "no_deadlock",
+        "--iterations",
+        "100000",
+    ]);
+    assert!(start.elapsed().as_secs() < 50, "{:?}", start.elapsed());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("no_deadlock: violated on real threads")
+            && out.contains("no thread made progress for 10 s"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -38,6 +38,7 @@ fn assert_shorter_and_replays(body: &Body, limits: &Limits, shortest: &Failure, 
         first.trace.len()
     );
     let replayed = check::replay(body, REQUESTER_FIRST, limits, &shortest.schedule)
+        .expect("the schedule fits the model")
         .failure
         .expect("the shortest replays");
     assert_eq!(replayed.trace, shortest.trace);
