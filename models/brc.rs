@@ -124,6 +124,11 @@ impl Object {
         self.ob_item
             .write("_Py_Dealloc: tp_dealloc clears ob_item", 0);
         heap::free(self.obj, "_Py_Dealloc");
+        rt::reach(if rt::thread_name() == "N" {
+            FREED_BY_N
+        } else {
+            FREED_BY_OWNER
+        });
     }
 
     fn owner_incref(&self) {
@@ -428,6 +433,12 @@ pub fn run_hand_off(mutant: Mutant, program: HandOff) {
     o.owner_check_point();
 }
 
+/// Who frees the object: the owner, at its merge or on its fast path, or the non-owner N,
+/// through the queue or `_Py_DecRefShared` (see `model::Situation`). The hand-off and
+/// last-use models hold only if both endings happen.
+const FREED_BY_OWNER: Situation = Situation("the owner freed o");
+const FREED_BY_N: Situation = Situation("N, not the owner, freed o");
+
 /// What `brc-try-incref`'s verdicts are about: the reader gets in, and the reader loses
 /// the race to the owner's merge (see `model::Situation`).
 const TOOK: Situation = Situation("N's _Py_TryXGetRef took a reference and N used o");
@@ -541,9 +552,18 @@ const PROPERTIES: &[Property] = crate::models::refcount::PROPERTIES;
 
 #[rustfmt::skip]
 const CORRECT_EXPECT: &[Expect] = &[
-    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_LEAK, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: HOLDS, deep: HOLDS },
+    // In none of its 1,000 runs (seed 0; with 2 or 3 threads) does the random scheduler
+    // reach an execution in which N, not the owner, frees o: its "holds" says nothing
+    // about that ending. Loom, PCT and the stateful search reach it.
+    Expect { property: NO_LEAK, checkers: &[Checker::ShuttleRandom], default: VACUOUS, deep: VACUOUS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &[Checker::ShuttleRandom], default: VACUOUS, deep: VACUOUS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &[Checker::ShuttleRandom], default: VACUOUS, deep: VACUOUS },
 ];
 
 #[rustfmt::skip]
@@ -594,7 +614,7 @@ pub const BRC: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-no-queue"),
-    situations: &[],
+    situations: &[FREED_BY_OWNER, FREED_BY_N],
     body: correct,
 };
 
@@ -691,7 +711,7 @@ pub const BRC_LAST_USE: Model = Model {
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("brc-relaxed-merge-load"),
-    situations: &[],
+    situations: &[FREED_BY_OWNER, FREED_BY_N],
     body: last_use,
 };
 
