@@ -487,6 +487,12 @@ pub(crate) fn tracing() -> bool {
     try_current().is_some_and(|exec| exec.keeps_trace())
 }
 
+/// Record one step of the current thread that touches no shared value, with a note for
+/// the trace ("holds gil.mutex"), written only when the run keeps a trace.
+pub(crate) fn record_noted(action: &str, note: impl FnOnce() -> String) {
+    record(action, vec![], tracing().then(note));
+}
+
 /// Record one step of the current thread.
 pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) {
     let exec = current();

@@ -65,7 +65,6 @@ pub struct Property {
     pub claim: &'static str,
 }
 
-/// What a model shows about one of the seed documents' claims.
 /// A situation a model's properties are about ("a waiter timed out and set a drop
 /// request"). The model's code calls `rt::reach` where it happens; a "holds" from a run
 /// that never got there says nothing about it, and reads `vacuous` (Stateright's
@@ -73,6 +72,7 @@ pub struct Property {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Situation(pub &'static str);
 
+/// What a model shows about one of the seed documents' claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stance {
     Confirms,

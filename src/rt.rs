@@ -566,11 +566,7 @@ impl<T> Mutex<T> {
             inner: Some(self.acquire()),
             function: action.split(':').next().unwrap_or(action).to_owned(),
         };
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("holds {}", self.name)),
-        );
+        exec::record_noted(action, || format!("holds {}", self.name));
         touch(self.obj, action);
         guard
     }
@@ -587,11 +583,7 @@ impl<T> Mutex<T> {
             return None;
         };
         exec::lock_event(&self.name, exec::LockEvent::Take);
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("holds {}", self.name)),
-        );
+        exec::record_noted(action, || format!("holds {}", self.name));
         touch(self.obj, action);
         Some(MutexGuard {
             mutex: self,
@@ -648,10 +640,9 @@ impl<T> Drop for MutexGuard<'_, T> {
         // Recorded while still held, so the next holder's step comes after it. Unwinding
         // from a violation drops guards too; those releases are not part of the story.
         if self.inner.is_some() && !std::thread::panicking() {
-            exec::record(
+            exec::record_noted(
                 &format!("{}: release {}", self.function, self.mutex.name),
-                vec![],
-                exec::tracing().then(|| format!("releases {}", self.mutex.name)),
+                || format!("releases {}", self.mutex.name),
             );
             exec::lock_event(&self.mutex.name, exec::LockEvent::Release);
             // Letting a lock go is a left mover: nobody else's step needs to come first.
@@ -848,11 +839,7 @@ impl Condvar {
         exec::cv_wait(&self.name, &sleep);
         let mutex = guard.mutex;
         let how = if timed { " with a timeout" } else { "" };
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("{what}{how}, releasing {}", mutex.name)),
-        );
+        exec::record_noted(action, || format!("{what}{how}, releasing {}", mutex.name));
         exec::lock_event(&mutex.name, exec::LockEvent::Release);
         exec::next_is_mover();
         drop(guard.inner.take());
@@ -864,11 +851,9 @@ impl Condvar {
         exec::woke();
         guard.inner = Some(mutex.acquire());
         let outcome = if timed_out { "timed out" } else { "woken" };
-        exec::record(
-            &format!("{action}: {outcome}"),
-            vec![],
-            exec::tracing().then(|| format!("holds {}", mutex.name)),
-        );
+        exec::record_noted(&format!("{action}: {outcome}"), || {
+            format!("holds {}", mutex.name)
+        });
         (guard, timed_out)
     }
 
@@ -882,11 +867,9 @@ impl Condvar {
         event: Option<&str>,
     ) -> MutexGuard<'a, T> {
         let mutex = guard.mutex;
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("waits on {}, releasing {}", self.name, mutex.name)),
-        );
+        exec::record_noted(action, || {
+            format!("waits on {}, releasing {}", self.name, mutex.name)
+        });
         let inner = guard.inner.take().expect("guard is held");
         exec::lock_event(&mutex.name, exec::LockEvent::Release);
         let inner = match event {
@@ -911,11 +894,9 @@ impl Condvar {
             exec::lock_event(&mutex.name, exec::LockEvent::Take);
         }
         let outcome = event.unwrap_or("woken");
-        exec::record(
-            &format!("{action}: {outcome}"),
-            vec![],
-            exec::tracing().then(|| format!("holds {}", mutex.name)),
-        );
+        exec::record_noted(&format!("{action}: {outcome}"), || {
+            format!("holds {}", mutex.name)
+        });
         guard.inner = Some(inner);
         guard
     }
@@ -939,11 +920,7 @@ impl Condvar {
                 CondvarInner::Std(c) => c.notify_one(),
             }
         }
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("signals {}", self.name)),
-        );
+        exec::record_noted(action, || format!("signals {}", self.name));
     }
 
     pub fn notify_all(&self, action: &str) {
@@ -953,11 +930,7 @@ impl Condvar {
             CondvarInner::Shuttle => {}
             CondvarInner::Std(c) => c.notify_all(),
         }
-        exec::record(
-            action,
-            vec![],
-            exec::tracing().then(|| format!("broadcasts {}", self.name)),
-        );
+        exec::record_noted(action, || format!("broadcasts {}", self.name));
     }
 }
 

@@ -237,9 +237,8 @@ impl Trace {
     /// The steps grouped: a run of consecutive steps by one thread in one protocol
     /// function (the action before its first `:`) becomes one row, which shows what the
     /// run changed and what it waited for or signalled. Interleavings stay visible: a
-    /// group ends wherever another thread steps in.
-    /// A thread's consecutive steps in one function share a row; a lasso's cycle starts
-    /// a row of its own, so that the mark stays visible.
+    /// group ends wherever another thread steps in, and a lasso's cycle starts a row of
+    /// its own, so that its mark stays visible.
     pub fn grouped(&self) -> Trace {
         let mut rows: Vec<Event> = Vec::new();
         let mut start = 0;
