@@ -77,10 +77,8 @@
 //! or an immortal object, and N is neither); N reads once, where CPython would retry
 //! under the list's lock (`list_item_impl`).
 
-use crate::exec::builtin::*;
-use crate::heap::{self, Obj};
-use crate::model::*;
-use crate::rt::{self, Atomic, Condvar, Mutex, Ordering::*, Shared, Var};
+use crate::prelude::*;
+use Ordering::*;
 
 const MAYBE_WEAKREF: i64 = 0b01;
 const QUEUED: i64 = 0b10;
@@ -123,7 +121,7 @@ impl Object {
     fn free(&self) {
         self.ob_item
             .write("_Py_Dealloc: tp_dealloc clears ob_item", 0);
-        heap::free(self.obj, "_Py_Dealloc");
+        object::free(self.obj, "_Py_Dealloc");
         rt::reach(if rt::thread_name() == "N" {
             FREED_BY_N
         } else {
@@ -137,11 +135,11 @@ impl Object {
             .load("Py_INCREF (owner): load ob_ref_local", Relaxed);
         self.local
             .store("Py_INCREF (owner): store ob_ref_local", n + 1, Relaxed);
-        heap::take_ref(self.obj);
+        object::take_ref(self.obj);
     }
 
     fn owner_decref(&self) {
-        heap::drop_ref(self.obj);
+        object::drop_ref(self.obj);
         let n = self
             .local
             .load("Py_DECREF (owner): load ob_ref_local", Relaxed)
@@ -227,7 +225,7 @@ impl Object {
             rt::step("_Py_TryIncRefShared: refuse");
             return false;
         }
-        heap::take_ref(self.obj);
+        object::take_ref(self.obj);
         true
     }
 
@@ -253,7 +251,7 @@ impl Object {
 
     /// Objects/object.c#_Py_DecRefShared
     fn shared_decref(&self) {
-        heap::drop_ref(self.obj);
+        object::drop_ref(self.obj);
         let queues = |s: i64| self.variant.queue && (s == 0 || s == 1); // BUG (brc-no-queue) when false: the count may go negative
         let s = self
             .shared
@@ -346,7 +344,7 @@ impl Object {
 }
 
 fn object(variant: Variant) -> Shared<Object> {
-    let obj = heap::alloc("o", 1);
+    let obj = object::alloc("o", 1);
     Shared::new(Object {
         obj,
         tid: Atomic::field(obj, "ob_tid", OWNER),
@@ -503,7 +501,7 @@ fn run_last_use(variant: Variant) {
     let other = rt::spawn("N", move || {
         n.shared
             .fetch_add("Py_INCREF (non-owner): add 4 to ob_ref_shared", 4, Relaxed);
-        heap::take_ref(n.obj);
+        object::take_ref(n.obj);
         {
             let _held = r.0.lock("N: announce its reference: lock");
             r.2.write("N: announce its reference", 1);

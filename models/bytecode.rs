@@ -24,9 +24,7 @@
 //! The same three programs run on real CPython 3.11 in `docs/bytecode.md`.
 
 use super::lost_update::{KEPT, LOST, PROPERTIES, ensure_all_kept};
-use crate::model::*;
-use crate::models::WORKERS;
-use crate::rt::{self, Mutex, MutexGuard, Shared, Var};
+use crate::prelude::*;
 
 /// Where a thread's eval breaker is checked.
 #[derive(Clone, Copy)]

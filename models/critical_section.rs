@@ -25,9 +25,7 @@
 //! **Abstracts**: PyMutex's spinning and handoff; try-then-block stands for "would park";
 //! one mutex per section (Begin2's two-mutex sections are `objlock-ordered`).
 
-use crate::exec::{self, builtin::NO_DEADLOCK};
-use crate::model::*;
-use crate::rt::{self, Mutex, MutexGuard, Shared, Var};
+use crate::prelude::*;
 
 pub const OUTER_ATOMIC: &str = "outer_section_is_atomic";
 
@@ -168,7 +166,7 @@ fn body(_: Params) {
         s.begin(1);
         s.begin(0);
         let (x, y) = (o.a_x.read("read a: x"), o.a_y.read("read a: y"));
-        exec::ensure(OUTER_ATOMIC, x == y, || {
+        ensure(OUTER_ATOMIC, x == y, || {
             format!(
                 "B sees a half-updated (a.x = {x}, a.y = {y}): A's section on a was suspended while A waited for b"
             )

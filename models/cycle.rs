@@ -37,12 +37,8 @@
 //! generation's list is ghost state. The collector runs once, explicitly, after the
 //! workers are done; the automatic trigger (allocation thresholds) is not modelled.
 
-use crate::exec::builtin::*;
-use crate::heap::{self, Obj};
-use crate::model::*;
-use crate::models::WORKERS;
 use crate::models::refcount::PROPERTIES;
-use crate::rt::{self, Ghost, Mutex, Shared, Var};
+use crate::prelude::*;
 
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
 
@@ -87,7 +83,7 @@ impl World {
         self.tracked.set(self.tracked.get() & !(1 << i));
         self.clear_slot(i, "subtype_dealloc");
         let name = self.nodes[i].name;
-        heap::free(self.nodes[i].obj, &format!("subtype_dealloc: free {name}"));
+        object::free(self.nodes[i].obj, &format!("subtype_dealloc: free {name}"));
     }
 
     /// Set the slot to None and drop the reference it held (`tp_clear`, and the slot
@@ -99,7 +95,7 @@ impl World {
             let t = (target - 1) as usize;
             node.attr
                 .write(&format!("{who}: {}.attr = None", node.name), 0);
-            heap::clear_ref(node.obj, self.nodes[t].obj);
+            object::clear_ref(node.obj, self.nodes[t].obj);
             self.decref(t, who);
         }
     }
@@ -165,7 +161,7 @@ fn run(threads: usize, collect: bool) {
     let nodes: Vec<Node> = NAMES[..threads]
         .iter()
         .map(|&name| {
-            let obj = heap::alloc(name, 1); // main's reference
+            let obj = object::alloc(name, 1); // main's reference
             Node {
                 obj,
                 name,
@@ -188,7 +184,7 @@ fn run(threads: usize, collect: bool) {
                 let y = (t + 1) % threads;
                 let _gil = w.gil.lock("STORE_ATTR: take GIL");
                 w.incref(y, "STORE_ATTR");
-                heap::store_ref(w.nodes[t].obj, w.nodes[y].obj);
+                object::store_ref(w.nodes[t].obj, w.nodes[y].obj);
                 w.nodes[t].attr.write(
                     &format!("STORE_ATTR: {}.attr = {}", w.nodes[t].name, w.nodes[y].name),
                     y as i64 + 1,
@@ -201,7 +197,7 @@ fn run(threads: usize, collect: bool) {
     }
     let _gil = world.gil.lock("del: take GIL");
     for (i, node) in world.nodes.iter().enumerate() {
-        heap::drop_ref(node.obj);
+        object::drop_ref(node.obj);
         world.decref(i, &format!("del {}", node.name));
     }
     if collect {

@@ -34,12 +34,8 @@
 //! orders nothing it does later); the GIL is a mutex held for one thread's whole turn;
 //! no check points, no drop requests (the gil-handoff models have them).
 
-use crate::exec::builtin::*;
-use crate::heap::{self, Obj};
-use crate::model::*;
-use crate::models::WORKERS;
 use crate::models::refcount::PROPERTIES_WITH_RACES;
-use crate::rt::{self, Mutex, Shared, Var};
+use crate::prelude::*;
 
 struct World {
     gil: Mutex<()>,
@@ -55,18 +51,18 @@ impl World {
         let n = self.ob_refcnt.read(&format!("{who}: Py_INCREF: load"));
         self.ob_refcnt
             .write(&format!("{who}: Py_INCREF: store"), n + 1);
-        heap::take_ref(self.obj);
+        object::take_ref(self.obj);
         self.ob_type.read(&format!("{who}: read ob_type"));
         self.decref(who);
     }
 
     fn decref(&self, who: &str) {
-        heap::drop_ref(self.obj);
+        object::drop_ref(self.obj);
         let n = self.ob_refcnt.read(&format!("{who}: Py_DECREF: load"));
         self.ob_refcnt
             .write(&format!("{who}: Py_DECREF: store"), n - 1);
         if n - 1 == 0 {
-            heap::free(self.obj, &format!("{who}: _Py_Dealloc"));
+            object::free(self.obj, &format!("{who}: _Py_Dealloc"));
         }
     }
 }
@@ -90,7 +86,7 @@ fn nogil_thread(w: &World, with_gil: bool) {
 }
 
 fn run(threads: usize, with_gil: bool) {
-    let obj = heap::alloc("obj", 1);
+    let obj = object::alloc("obj", 1);
     let world = Shared::new(World {
         gil: Mutex::new("GIL", ()),
         obj,

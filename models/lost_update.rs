@@ -1,8 +1,7 @@
 //! What the read-modify-write models share: each worker adds 1 to a counter, and the
 //! property that no increment is lost, with the two expectation tables their twins use.
 
-use crate::exec;
-use crate::model::*;
+use crate::prelude::*;
 
 pub const NO_LOST_UPDATE: &str = "no_lost_update";
 
@@ -27,7 +26,7 @@ pub const KEPT: &[Expect] = &[
 
 /// The property, checked once every worker has finished.
 pub fn ensure_all_kept(counter: i64, increments: usize) {
-    exec::ensure(NO_LOST_UPDATE, counter == increments as i64, || {
+    ensure(NO_LOST_UPDATE, counter == increments as i64, || {
         format!("{increments} increments, but the counter is {counter}")
     });
 }

@@ -1,5 +1,5 @@
 //! The models and their registry. A model is one file: its question, its steps with the
-//! CPython function each comes from, its body written against `gilspec::rt`, and its
+//! CPython function each comes from, its body written against the runtime (`crate::prelude`), and its
 //! expected verdicts as data (see `refcount/plain.rs` for the shape).
 
 pub mod brc;

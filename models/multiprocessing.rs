@@ -31,10 +31,7 @@
 //! `docs/python/cpu_processes.py` measures the speed-up on real CPython.
 
 use super::lost_update::{KEPT, LOST, NO_LOST_UPDATE, PROPERTIES, ensure_all_kept};
-use crate::exec::builtin::NO_DEADLOCK;
-use crate::model::*;
-use crate::models::WORKERS;
-use crate::rt::{self, Condvar, Mutex, Shared, Var};
+use crate::prelude::*;
 
 /// The names of the two halves and of the lock, in the API's own words.
 struct Api {

@@ -18,10 +18,7 @@
 //! **Abstracts**: PyMutex's spinning, parking and handoff; the operation on the objects is
 //! one step.
 
-use crate::exec::builtin::NO_DEADLOCK;
-use crate::model::*;
-use crate::models::WORKERS;
-use crate::rt::{self, Mutex, Shared};
+use crate::prelude::*;
 
 struct Objects {
     /// `[a, b]`, in address order.

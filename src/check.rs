@@ -2,9 +2,11 @@
 //! verdict: how many executions, whether the search was exhaustive or bounded, and for a
 //! violation the trace of the failing execution and a string that replays it.
 
-use crate::exec::{Backend, Exec, VIOLATION_PANIC, Violation, WaitConfig, WaitEvents, builtin};
 pub use crate::explore::Fairness;
 use crate::model::Checker;
+use crate::runtime::context::{
+    Backend, Exec, VIOLATION_PANIC, Violation, WaitConfig, WaitEvents, builtin,
+};
 use crate::schedulers::{Recording, Replaying, Scripted};
 use crate::trace::Trace;
 use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
@@ -445,7 +447,7 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
     }
     let text = payload_text(payload);
     if text.contains("deadlock") {
-        let sleepers = crate::exec::timed_sleepers(exec);
+        let sleepers = crate::runtime::context::timed_sleepers(exec);
         if !sleepers.is_empty() {
             // Nothing else can run; a timeout would only send the sleepers round their
             // waiting loop again (they re-tested when the others last blocked or exited).
@@ -453,7 +455,7 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
                 property: builtin::PROGRESS.to_owned(),
                 message: format!(
                     "no progress: every thread waits ({}); {} would time out, find nothing changed and wait again, forever",
-                    crate::exec::who_waits(exec),
+                    crate::runtime::context::who_waits(exec),
                     sleepers.join(", ")
                 ),
             });
@@ -462,7 +464,7 @@ fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violation, String
             property: builtin::NO_DEADLOCK.to_owned(),
             message: format!(
                 "deadlock: no thread can run ({})",
-                crate::exec::who_waits(exec)
+                crate::runtime::context::who_waits(exec)
             ),
         });
     }
@@ -636,7 +638,11 @@ fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -
 
 /// A violation a collecting run noted, as a failure with the schedule that replays it:
 /// loom's execution number at `bound`, or shuttle's task choices.
-fn caught_failure(c: crate::exec::Caught, backend: Backend, bound: Option<usize>) -> Failure {
+fn caught_failure(
+    c: crate::runtime::context::Caught,
+    backend: Backend,
+    bound: Option<usize>,
+) -> Failure {
     let schedule = match backend {
         Backend::Loom => Schedule::Loom {
             bound,
@@ -1118,7 +1124,7 @@ pub fn check_keyed(
     limits: &Limits,
 ) -> Outcome {
     let start = Instant::now();
-    crate::exec::take_reached();
+    crate::runtime::context::take_reached();
     if property == builtin::NO_DATA_RACE && checker != Checker::Loom {
         let mut o = base_outcome(checker, property, 0, "-".to_owned());
         o.verdict = Verdict::NotApplicable;
@@ -1154,7 +1160,7 @@ pub fn check_keyed(
         Checker::ShuttleDfs => check_states(key, body, property, limits),
     };
     outcome.millis = start.elapsed().as_millis();
-    outcome.reached = crate::exec::take_reached();
+    outcome.reached = crate::runtime::context::take_reached();
     outcome
 }
 
@@ -1174,7 +1180,7 @@ pub fn explore_states(body: &Body, limits: &Limits) -> crate::explore::Explored 
         max_steps: limits.max_steps * 4,
         ..wait_config(
             limits,
-            WaitEvents::Explore(crate::exec::SearchHandle(search.clone())),
+            WaitEvents::Explore(crate::runtime::context::SearchHandle(search.clone())),
         )
     };
     let exec = Exec::new(Backend::Shuttle, Some(builtin::ANY), waits);
@@ -1189,7 +1195,7 @@ pub fn explore_states(body: &Body, limits: &Limits) -> crate::explore::Explored 
             Err(payload) => match classify(&exec, payload.as_ref()) {
                 Ok(v)
                     if v.property == builtin::PROGRESS
-                        && !crate::exec::timed_sleepers(&exec).is_empty()
+                        && !crate::runtime::context::timed_sleepers(&exec).is_empty()
                         && exec.violation().is_none() =>
                 {
                     crate::explore::Stop::Ended
@@ -1208,7 +1214,7 @@ fn route_schedule(body: &Body, limits: &Limits, route: &crate::explore::Route) -
         budget: usize::MAX,
         ..wait_config(
             limits,
-            WaitEvents::Explore(crate::exec::SearchHandle(search.clone())),
+            WaitEvents::Explore(crate::runtime::context::SearchHandle(search.clone())),
         )
     };
     let exec = Exec::new(Backend::Shuttle, Some(builtin::ANY), waits);
@@ -1235,14 +1241,14 @@ fn check_states(key: Option<&str>, body: &Body, property: &str, limits: &Limits)
         let explored = explore_states(body, limits);
         let searched = Arc::new(Searched {
             explored,
-            reached: crate::exec::reached_so_far(),
+            reached: crate::runtime::context::reached_so_far(),
         });
         if let Some(k) = key {
             LAST_SEARCH.with(|last| *last.borrow_mut() = Some((k, searched.clone())));
         }
         searched
     });
-    crate::exec::add_reached(&searched.reached);
+    crate::runtime::context::add_reached(&searched.reached);
     let explored = &searched.explored;
     let bound = if limits.reduction {
         format!(

@@ -4,9 +4,9 @@
 //! Model threads are Rust code, so a state cannot be saved and restored: each execution
 //! starts from the beginning, follows the decisions that lead to a state on the frontier,
 //! takes one alternative there, and then goes on through new states until it reaches one
-//! it has seen before. A state is known by its fingerprint (`exec::fingerprint`): every
+//! it has seen before. A state is known by its fingerprint (`context::fingerprint`): every
 //! shared value, lock, waiter queue, ghost cell and heap object, and each thread's history
-//! of what it observed, with repeated loop rounds folded (`exec::History`). Decisions are
+//! of what it observed, with repeated loop rounds folded (`runtime::history`). Decisions are
 //! which runnable thread takes the next step, and whether a wait ends in an explored event
 //! (a timeout, a spurious wakeup): both ways, with no budget, since folding makes the
 //! space finite. `docs/reduction.md` argues why this is sound and what it assumes.
@@ -16,7 +16,8 @@
 //! records), and whether some cycle of states is fair under weak fairness (a livelock,
 //! shown as a lasso).
 
-use crate::exec::{self, Exec, Hash128, Violation};
+use crate::runtime::context::{self, Chooser, Exec, Violation};
+use crate::runtime::history::Hash128;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -163,30 +164,6 @@ impl Search {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A data decision with `n` alternatives, made by the calling model thread.
-    pub(crate) fn choose(&self, exec: &Exec, n: usize) -> usize {
-        let me = usize::from(shuttle::current::me());
-        self.decide(exec, Decision::Data { chooser: me, n })
-            .unwrap_or(0)
-    }
-
-    /// A violation the runtime noted: keep it, and let the execution go on.
-    pub(crate) fn violation(&self, exec: &Exec, violation: Violation) {
-        let steps = exec.steps();
-        let mut s = self.lock();
-        if s.stopped || s.mode == Mode::Follow {
-            return;
-        }
-        if let Some((from, alt, at)) = s.last {
-            s.found.push(Found {
-                violation,
-                from,
-                alt,
-                steps: steps - at,
-            });
-        }
-    }
-
     /// The execution ended in a failure the checker raised itself (a deadlock): it ends
     /// there.
     pub(crate) fn failed(&self, exec: &Exec, violation: Violation) {
@@ -287,7 +264,7 @@ impl Search {
                 && s.verify
             {
                 drop(s);
-                let print = exec::fingerprint(exec, &decision);
+                let print = context::fingerprint(exec, &decision);
                 s = self.lock();
                 let known = s.index.get(&print).copied();
                 if known != Some(n) {
@@ -322,7 +299,7 @@ impl Search {
         }
         let print = if s.reduce {
             drop(s);
-            let print = exec::fingerprint(exec, &decision);
+            let print = context::fingerprint(exec, &decision);
             s = self.lock();
             Some(print)
         } else {
@@ -416,7 +393,7 @@ pub(crate) struct Driver(pub(crate) Arc<Search>);
 impl Scheduler for Driver {
     fn new_execution(&mut self) -> Option<Schedule> {
         // The previous execution (if any) ended normally: its last transition ends there.
-        let exec = exec::try_current();
+        let exec = context::try_current();
         if let Some(exec) = &exec
             && self.0.lock().started
         {
@@ -438,12 +415,12 @@ impl Scheduler for Driver {
         _yielding: bool,
     ) -> Option<TaskId> {
         let ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
-        let exec = exec::try_current()?;
+        let exec = context::try_current()?;
         if self.0.lock().stopped {
             return drain(runnable, current);
         }
         if let Some(c) = current.map(usize::from) {
-            exec::switched(&exec, c, !ids.contains(&c));
+            context::switched(&exec, c, !ids.contains(&c));
             // A Lipton mover: no decision, the task goes on.
             let (mover, blocking) = {
                 let mut s = exec.state();
@@ -534,7 +511,7 @@ pub(crate) fn search(
         match run(search) {
             Stop::Finished => break,
             Stop::Ended => search.finish_execution(exec),
-            Stop::Failed(violation) if violation.property == exec::builtin::PROGRESS => {
+            Stop::Failed(violation) if violation.property == context::builtin::PROGRESS => {
                 // The step limit: this path is not explored to its end.
                 let mut s = search.lock();
                 s.cut.get_or_insert(violation.message);
@@ -657,7 +634,7 @@ impl Explored {
         let best = self
             .found
             .iter()
-            .filter(|f| property == exec::builtin::ANY || f.violation.property == property)
+            .filter(|f| property == context::builtin::ANY || f.violation.property == property)
             .filter(|f| dist[f.from] != usize::MAX)
             .min_by_key(|f| (dist[f.from] + f.steps, f.from, f.alt))?;
         let mut decisions = Explored::route(&via, best.from);
@@ -735,7 +712,7 @@ impl Explored {
             decisions,
             cycle_from: Some(cycle_from),
             violation: Violation {
-                property: exec::builtin::PROGRESS.to_owned(),
+                property: context::builtin::PROGRESS.to_owned(),
                 message: String::new(),
             },
         })
@@ -988,4 +965,30 @@ fn strongly_connected(out: &[Vec<(usize, usize)>]) -> Vec<usize> {
         }
     }
     component
+}
+
+impl Chooser for Search {
+    /// A data decision with `n` alternatives, made by the calling model thread.
+    fn choose(&self, exec: &Exec, n: usize) -> usize {
+        let me = usize::from(shuttle::current::me());
+        self.decide(exec, Decision::Data { chooser: me, n })
+            .unwrap_or(0)
+    }
+
+    /// A violation the runtime noted: keep it, and let the execution go on.
+    fn violation(&self, exec: &Exec, violation: Violation) {
+        let steps = exec.steps();
+        let mut s = self.lock();
+        if s.stopped || s.mode == Mode::Follow {
+            return;
+        }
+        if let Some((from, alt, at)) = s.last {
+            s.found.push(Found {
+                violation,
+                from,
+                alt,
+                steps: steps - at,
+            });
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! gilspec: model-checked specifications of CPython's Global Interpreter Lock and of the
 //! designs that replace it.
 //!
-//! - [`rt`] and [`heap`]: the primitives models are written against, one source for every
-//!   checker (loom, shuttle, real threads).
+//! - [`runtime`]: the primitives models are written against, one source for every
+//!   checker (loom, shuttle, real threads); [`prelude`]: what a model file imports.
 //! - [`check`]: running a model under a checker and judging the outcome.
 //! - [`model`]: models as data; [`models`]: the models themselves and their registry.
 //! - [`trace`]: counterexamples for people; [`html`]: the verdicts and counterexamples as a
@@ -13,13 +13,12 @@ pub mod bench;
 pub mod book;
 pub mod check;
 pub mod claims;
-pub mod exec;
 pub mod explore;
-pub mod heap;
 pub mod html;
 pub mod model;
+pub mod prelude;
 pub mod report;
-pub mod rt;
+pub mod runtime;
 mod schedulers;
 pub mod shard;
 pub mod trace;

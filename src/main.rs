@@ -849,7 +849,7 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
         // A livelock is the verdict whichever property was under check.
         Some(f)
             if f.violation.property == replay.property
-                || f.violation.property == gilspec::exec::builtin::PROGRESS =>
+                || f.violation.property == gilspec::runtime::builtin::PROGRESS =>
         {
             let header = format!(
                 "{} — {}: {}\nreplayed {}",
@@ -876,7 +876,7 @@ fn replay(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 fn stress(opts: &Options) -> Result<ExitCode, Usage> {
-    use gilspec::exec::builtin::NO_DEADLOCK;
+    use gilspec::runtime::builtin::NO_DEADLOCK;
     let [id] = opts.positional.as_slice() else {
         return Err(Usage("stress takes one model; see gilspec --help".into()));
     };
@@ -891,7 +891,7 @@ fn stress(opts: &Options) -> Result<ExitCode, Usage> {
         .iter()
         .filter(|p| opts.property.as_deref().is_none_or(|q| q == p.id))
     {
-        if p.id == gilspec::exec::builtin::NO_DATA_RACE {
+        if p.id == gilspec::runtime::builtin::NO_DATA_RACE {
             println!(
                 "{}: not applicable (real threads have no race detector)",
                 p.id

@@ -2,8 +2,8 @@
 //! model's data expects.
 
 use crate::check::{self, Failure, Limits, Outcome, Schedule, Verdict};
-use crate::exec::WaitEvents;
 use crate::model::{Checker, Expected, Model, Params, Scenario};
+use crate::runtime::context::WaitEvents;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::sync::Arc;

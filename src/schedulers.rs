@@ -2,7 +2,7 @@
 //! can be replayed without shuttle's opaque schedule strings), one that replays them, and
 //! one that follows a script written in trace steps ("A takes the next step").
 
-use crate::exec;
+use crate::runtime::context;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::sync::{Arc, Mutex};
 
@@ -188,7 +188,7 @@ impl Scripted {
     }
 
     fn check_followed(&self) {
-        let Some(exec) = exec::try_current() else {
+        let Some(exec) = context::try_current() else {
             return;
         };
         let trace = exec.trace();
@@ -237,7 +237,7 @@ impl Scheduler for Scripted {
         current: Option<TaskId>,
         yielding: bool,
     ) -> Option<TaskId> {
-        let step = exec::try_current().map_or(0, |e| e.steps());
+        let step = context::try_current().map_or(0, |e| e.steps());
         let wanted = self
             .script
             .get(step)

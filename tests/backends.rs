@@ -2,13 +2,13 @@
 //! every backend (loom, shuttle, real threads).
 
 use gilspec::check::{self, Body, Limits, Run};
-use gilspec::exec::WaitEvents;
-use gilspec::exec::builtin::*;
-use gilspec::heap;
 use gilspec::model::Params;
 use gilspec::models;
 use gilspec::report;
-use gilspec::rt::{self, Var};
+use gilspec::runtime::builtin::*;
+use gilspec::runtime::context::WaitEvents;
+use gilspec::runtime::object;
+use gilspec::runtime::{self as rt, Var};
 use shuttle::scheduler::RandomScheduler;
 use std::sync::Arc;
 
@@ -53,18 +53,18 @@ fn assert_violates(body: Body, property: &str, message: &str) {
 fn the_heap_reports_double_free_use_after_free_and_leaks_under_every_backend() {
     assert_violates(
         Arc::new(|| {
-            let o = heap::alloc("x", 1);
-            heap::free(o, "free");
-            heap::free(o, "free again");
+            let o = object::alloc("x", 1);
+            object::free(o, "free");
+            object::free(o, "free again");
         }),
         NO_DOUBLE_FREE,
         "x is freed a second time",
     );
     assert_violates(
         Arc::new(|| {
-            let o = heap::alloc("x", 1);
+            let o = object::alloc("x", 1);
             let field = Var::field(o, "f", 0);
-            heap::free(o, "free");
+            object::free(o, "free");
             field.read("read f");
         }),
         NO_USE_AFTER_FREE,
@@ -72,8 +72,8 @@ fn the_heap_reports_double_free_use_after_free_and_leaks_under_every_backend() {
     );
     assert_violates(
         Arc::new(|| {
-            let o = heap::alloc("x", 1);
-            heap::drop_ref(o);
+            let o = object::alloc("x", 1);
+            object::drop_ref(o);
         }),
         NO_LEAK,
         "x is unreachable",
@@ -83,9 +83,9 @@ fn the_heap_reports_double_free_use_after_free_and_leaks_under_every_backend() {
 #[test]
 fn a_violation_of_another_property_is_noted_and_the_execution_goes_on() {
     let body: Body = Arc::new(|| {
-        let o = heap::alloc("x", 1);
-        heap::free(o, "free");
-        heap::free(o, "free again");
+        let o = object::alloc("x", 1);
+        object::free(o, "free");
+        object::free(o, "free again");
     });
     for (backend, run) in backends(&body, NO_LEAK) {
         assert!(
@@ -102,7 +102,9 @@ fn threads_and_values_appear_in_the_trace_under_every_backend() {
         let w = v.clone();
         rt::spawn("A", move || w.write("set v", 2)).join();
         let n = v.read("get v");
-        gilspec::exec::ensure(NO_LEAK, n != 2, || "stop here to see the trace".to_owned());
+        gilspec::runtime::context::ensure(NO_LEAK, n != 2, || {
+            "stop here to see the trace".to_owned()
+        });
     });
     for (backend, run) in backends(&body, NO_LEAK) {
         let f = run.failure.unwrap_or_else(|| panic!("{backend}"));

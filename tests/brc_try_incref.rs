@@ -8,11 +8,11 @@
 //! (stateright's `sometimes`, checked as a violation of "never").
 
 use gilspec::check::{self, Body, Limits, Verdict};
-use gilspec::exec;
 use gilspec::model::Checker;
 use gilspec::models;
 use gilspec::models::brc::{Mutant, Read, run_try_incref};
 use gilspec::report;
+use gilspec::runtime;
 use gilspec::trace::{Access, Trace};
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ fn ending(read: Read) -> String {
 
 /// Report how N's read ended; only the property under check stops the execution.
 fn report(read: Read) {
-    exec::report(&ending(read), format!("N's read ended: {read:?}"));
+    runtime::report(&ending(read), format!("N's read ended: {read:?}"));
 }
 
 fn body(mutant: Mutant) -> Body {

@@ -78,7 +78,7 @@ fn a_deadlock_is_the_first_found_not_claimed_shortest() {
 /// which replays; it says among how many, not that none is shorter.
 #[test]
 fn pct_keeps_the_shortest_of_its_runs() {
-    use gilspec::exec::WaitEvents;
+    use gilspec::runtime::context::WaitEvents;
     use shuttle::scheduler::PctScheduler;
     let model = models::find("gil-handoff-no-force-switch").unwrap();
     let body = report::body(model, Params::DEFAULT);

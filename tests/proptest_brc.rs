@@ -5,9 +5,9 @@
 //! failures shrink to a minimal program.
 
 use gilspec::check::{self, Body, Limits, Verdict};
-use gilspec::exec::builtin::ANY;
 use gilspec::model::Checker;
 use gilspec::models::brc::{HandOff, Mutant, run_hand_off};
+use gilspec::runtime::builtin::ANY;
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestError, TestRng, TestRunner,

@@ -4,12 +4,12 @@
 //! count, proptest finds a failing program and shrinks it to a minimal one.
 
 use gilspec::check::{self, Body, Limits, Verdict};
-use gilspec::exec::builtin::ANY;
 use gilspec::model::Checker;
 use gilspec::models::refcount::{
     self, Counting, Op, Program, Setup, atomic::AtomicCount, gil::Gil, object_mutex::ObjectMutex,
     plain::Plain,
 };
+use gilspec::runtime::builtin::ANY;
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestError, TestRng, TestRunner,

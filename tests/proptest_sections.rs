@@ -4,9 +4,9 @@
 //! pair.
 
 use gilspec::check::{self, Body, Limits, Verdict};
-use gilspec::exec::builtin::NO_DEADLOCK;
 use gilspec::model::Checker;
 use gilspec::models::critical_section::{Locking, run_nested};
+use gilspec::runtime::builtin::NO_DEADLOCK;
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestError, TestRng, TestRunner,

@@ -1,11 +1,11 @@
 //! Scripted scenarios from the literature replay step for step.
 
 use gilspec::check::{self, Limits};
-use gilspec::exec::WaitEvents;
 use gilspec::model::Params;
 use gilspec::models;
 use gilspec::models::refcount::R3_SCRIPT;
 use gilspec::report;
+use gilspec::runtime::context::WaitEvents;
 use gilspec::trace::Access;
 
 /// Seed claim R3 as the core issue states it: the count starts at 1; A increfs (1→2) and

@@ -11,9 +11,7 @@ pub mod timed_wait;
 pub mod wait_loop;
 pub mod wait_once;
 
-use crate::exec::builtin;
-use crate::model::Property;
-use crate::rt::{self, Condvar, Mutex, Shared, Var};
+use crate::prelude::*;
 
 pub struct Ready {
     pub mutex: Mutex<()>,
@@ -29,7 +27,7 @@ pub const PROPERTIES: &[Property] = &[
         claim: "a consumer goes on only once the producer has set ready",
     },
     Property {
-        id: builtin::NO_DEADLOCK,
+        id: NO_DEADLOCK,
         claim: "some thread can always run until all have finished",
     },
 ];
@@ -60,7 +58,7 @@ pub fn run(threads: usize, consume: fn(&Ready)) {
 /// What a consumer checks once it goes on.
 pub fn consumed(s: &Ready) {
     let ready = s.ready.read("consume: read ready");
-    crate::exec::ensure(CONSUMER_SEES_READY, ready == 1, || {
+    ensure(CONSUMER_SEES_READY, ready == 1, || {
         "a consumer went on while ready was still 0".to_owned()
     });
 }

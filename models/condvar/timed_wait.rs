@@ -14,9 +14,7 @@
 //! of W timing out and re-waiting. Its twin `timed-wait-released` clears `locked` and
 //! signals: it holds.
 
-use crate::exec::builtin::NO_DEADLOCK;
-use crate::model::*;
-use crate::rt::{self, Condvar, Mutex, Shared, Var};
+use crate::prelude::*;
 
 struct Lock {
     mutex: Mutex<()>,

@@ -11,9 +11,7 @@
 //! `take_gil` waits the same way (`while (_Py_atomic_load_int_relaxed(&gil->locked))`).
 
 use super::{PROPERTIES, Ready, consumed};
-use crate::exec::builtin::NO_DEADLOCK;
-use crate::model::*;
-use crate::rt;
+use crate::prelude::*;
 
 /// What the verdicts are about: the consumer had to wait, and its wait ended (see
 /// `model::Situation`).

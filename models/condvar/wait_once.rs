@@ -13,8 +13,7 @@
 //! finding: the guarantee rests on the absence of spurious wakeups.
 
 use super::{PROPERTIES, Ready, consumed};
-use crate::exec::builtin::NO_DEADLOCK;
-use crate::model::*;
+use crate::prelude::*;
 
 fn consume(s: &Ready) {
     let mut held = s.mutex.lock("consume: lock");

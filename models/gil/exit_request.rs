@@ -25,9 +25,8 @@
 //! finalizing thread, which keeps running bytecode with check points.
 
 use super::{CPU_BOUND, CPYTHON, Gil, NO_DEADLOCK, Variant};
-use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
-use crate::model::*;
-use crate::rt::{self, Shared};
+use crate::prelude::*;
+use crate::runtime::builtin::NO_DEADLOCK as DEADLOCK;
 
 fn run(variant: Variant, _: Params) {
     let gil = Shared::new(Gil::new(variant, 2));

@@ -18,9 +18,8 @@
 //! `drop_gil` for a thread that already has a thread state.
 
 use super::{CPYTHON, Gil, NO_DEADLOCK};
-use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
-use crate::model::*;
-use crate::rt::{self, Mutex, Shared};
+use crate::prelude::*;
+use crate::runtime::builtin::NO_DEADLOCK as DEADLOCK;
 
 struct World {
     gil: Gil,

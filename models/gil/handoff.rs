@@ -31,9 +31,8 @@ use super::{
     AT_MOST_ONE, CPU_BOUND, CPYTHON, DROPPED_ON_REQUEST, FORCED_SWITCH, Gil, IO_BOUND, NO_DEADLOCK,
     Op, REQUESTER_FIRST, TIMED_OUT_AND_ASKED, Variant, WAITED_FOR_SWITCH,
 };
-use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
-use crate::model::*;
-use crate::rt::Shared;
+use crate::prelude::*;
+use crate::runtime::builtin::NO_DEADLOCK as DEADLOCK;
 
 const AT_MOST_ONE_HOLDER: &str = super::AT_MOST_ONE_HOLDER;
 

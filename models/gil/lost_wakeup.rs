@@ -24,9 +24,8 @@
 //! the GIL changes hands only when a thread finishes.
 
 use super::{CPYTHON, Gil, NO_DEADLOCK, Op, Variant};
-use crate::exec::builtin::NO_DEADLOCK as DEADLOCK;
-use crate::model::*;
-use crate::rt::Shared;
+use crate::prelude::*;
+use crate::runtime::builtin::NO_DEADLOCK as DEADLOCK;
 
 const RUN: &[Op] = &[Op::Bytecode];
 

@@ -16,10 +16,8 @@
 //! ghost state; time exists only as the timed waits' explored timeouts (CPython's 5 ms
 //! interval); finalization is only the gh-96387 path ("this thread must exit").
 
-use crate::exec::{self, builtin};
-use crate::model::{Property, Situation};
-use crate::models::WORKERS;
-use crate::rt::{self, Atomic, Condvar, Ghost, Mutex, Ordering::Relaxed, Var};
+use crate::prelude::*;
+use Ordering::Relaxed;
 
 pub mod exit_request;
 pub mod extension_lock;
@@ -63,7 +61,7 @@ pub const AT_MOST_ONE: Property = Property {
     claim: "at most one thread holds the GIL, and only a holder runs bytecode",
 };
 pub const NO_DEADLOCK: Property = Property {
-    id: builtin::NO_DEADLOCK,
+    id: crate::runtime::builtin::NO_DEADLOCK,
     claim: "some thread can always run until all have finished",
 };
 pub const FORCED_SWITCH: Property = Property {
@@ -257,19 +255,19 @@ impl Gil {
     /// A bytecode of thread `me`: it must hold the GIL.
     pub fn bytecode(&self, me: usize) {
         rt::step("bytecode");
-        exec::ensure(AT_MOST_ONE_HOLDER, self.holder.get() == me as i64, || {
+        ensure(AT_MOST_ONE_HOLDER, self.holder.get() == me as i64, || {
             format!("{} runs a bytecode without holding the GIL", name(me))
         });
     }
 
     fn became_holder(&self, me: usize) {
         let holders = self.holders.add(1);
-        exec::ensure(AT_MOST_ONE_HOLDER, holders == 1, || {
+        ensure(AT_MOST_ONE_HOLDER, holders == 1, || {
             format!("{} takes the GIL while another thread holds it", name(me))
         });
         self.holder.set(me as i64);
         let dropper = self.forced_dropper.get();
-        exec::ensure(REQUESTER_FIRST, dropper != me as i64, || {
+        ensure(REQUESTER_FIRST, dropper != me as i64, || {
             format!(
                 "{} dropped the GIL because another thread asked for it, then took it back first",
                 name(me)

@@ -15,10 +15,7 @@
 //! **Abstracts**: ticks are bytecodes; the check interval is one tick; the lock is a
 //! mutex (pthreads builds used a mutex and condition variable with the same unfairness).
 
-use crate::exec::{self, builtin::NO_DEADLOCK};
-use crate::model::*;
-use crate::models::WORKERS;
-use crate::rt::{self, Ghost, Mutex, Shared};
+use crate::prelude::*;
 
 pub const PASSED_OVER: &str = "waiter_gets_gil_at_next_release";
 
@@ -41,7 +38,7 @@ fn body(p: Params) {
             drop(held); // every check interval: release ...
             let waited = g.waiting.get() == 1;
             held = g.lock.lock("periodic check: PyThread_acquire_lock"); // ... and take it straight back
-            exec::ensure(PASSED_OVER, !(waited && g.waiting.get() == 1), || {
+            ensure(PASSED_OVER, !(waited && g.waiting.get() == 1), || {
                 "A released the GIL while B waited for it, then took it back first".to_owned()
             });
         }

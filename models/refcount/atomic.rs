@@ -15,10 +15,7 @@
 //! here every thread uses the shared atomic count.
 
 use super::{Counting, PROPERTIES, Program};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::{Atomic, Ordering, fence};
+use crate::prelude::*;
 
 pub struct AtomicCount {
     counts: Vec<Atomic>,

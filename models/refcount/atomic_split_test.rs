@@ -12,10 +12,7 @@
 //! **Abstracts**: as `refcount-atomic`, of which this is the twin (one line differs).
 
 use super::{Counting, PROPERTIES, Program};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::{Atomic, Ordering, fence};
+use crate::prelude::*;
 
 pub struct SplitTest {
     counts: Vec<Atomic>,

@@ -15,10 +15,7 @@
 //! many bytecodes and handed over on request, which only makes the critical sections longer.
 
 use super::{Counting, PROPERTIES_WITH_RACES, Program};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::{Mutex, Var};
+use crate::prelude::*;
 
 pub struct Gil {
     gil: Mutex<()>,

@@ -20,10 +20,7 @@
 //! runs in the first interpreter.
 
 use super::{Counting, PROPERTIES_WITH_RACES, Program};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::{self, Mutex, Var};
+use crate::prelude::*;
 
 /// A count at or above this is immortal (`_Py_IMMORTAL_REFCNT`, reduced to a sentinel).
 pub const IMMORTAL: i64 = 1 << 32;

@@ -20,10 +20,7 @@ pub mod object_mutex;
 pub mod plain;
 pub mod relaxed;
 
-use crate::exec::builtin;
-use crate::heap::{self, Obj};
-use crate::model::{Property, Scenario, SeedClaim, Stance};
-use crate::rt::{self, Shared, Var};
+use crate::prelude::*;
 
 /// One operation of a worker thread on object number `.0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,8 +49,6 @@ pub struct Program {
     pub objects: Vec<Setup>,
     pub threads: Vec<Vec<Op>>,
 }
-
-use crate::models::WORKERS;
 
 impl Program {
     /// The family's standard program with `workers` worker threads (see the module docs).
@@ -142,13 +137,13 @@ struct World<C> {
 impl<C: Counting> World<C> {
     fn incref(&self, i: usize) {
         self.counts.incref(i);
-        heap::take_ref(self.objects[i]);
+        object::take_ref(self.objects[i]);
     }
 
     fn decref(&self, i: usize) {
-        heap::drop_ref(self.objects[i]);
+        object::drop_ref(self.objects[i]);
         if self.counts.decref(i) {
-            heap::free(self.objects[i], "decref: _Py_Dealloc");
+            object::free(self.objects[i], "decref: _Py_Dealloc");
         }
     }
 
@@ -174,7 +169,7 @@ pub fn run<C: Counting>(program: &Program) {
         .objects
         .iter()
         .zip(&refs)
-        .map(|(s, &r)| heap::alloc(&s.name, r))
+        .map(|(s, &r)| object::alloc(&s.name, r))
         .collect();
     let payloads = objects
         .iter()
@@ -211,15 +206,15 @@ pub fn run<C: Counting>(program: &Program) {
 /// The properties every model of the family is checked against.
 pub const PROPERTIES: &[Property] = &[
     Property {
-        id: builtin::NO_LEAK,
+        id: NO_LEAK,
         claim: "every object is freed once no thread holds a reference to it",
     },
     Property {
-        id: builtin::NO_USE_AFTER_FREE,
+        id: NO_USE_AFTER_FREE,
         claim: "no thread touches an object after it was freed",
     },
     Property {
-        id: builtin::NO_DOUBLE_FREE,
+        id: NO_DOUBLE_FREE,
         claim: "no object is freed twice",
     },
 ];
@@ -230,7 +225,7 @@ pub const PROPERTIES_WITH_RACES: &[Property] = &[
     PROPERTIES[1],
     PROPERTIES[2],
     Property {
-        id: builtin::NO_DATA_RACE,
+        id: NO_DATA_RACE,
         claim: "no two threads access a non-atomic field without synchronisation",
     },
 ];
@@ -250,7 +245,7 @@ pub const R3: Scenario = Scenario {
     id: "r3",
     title: "Seed claim R3: two unlocked decrefs lose an update and foo leaks",
     source: "seed 003 (shared/seeds/003_4bc9fbe35442b951.txt); seed-claims.md R3",
-    property: builtin::NO_LEAK,
+    property: NO_LEAK,
     threads: 2,
     script: R3_SCRIPT,
     wait_events: &[],

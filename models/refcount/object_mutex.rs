@@ -15,10 +15,7 @@
 //! **Abstracts**: PyMutex's parking and handoff; the mutex is a plain one.
 
 use super::{Counting, PROPERTIES_WITH_RACES, Program};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::{Mutex, Var};
+use crate::prelude::*;
 
 pub struct ObjectMutex {
     objects: Vec<(Mutex<()>, Var)>,

@@ -25,10 +25,7 @@
 //! build's split fields are other models. `_Py_Dealloc` is one step.
 
 use super::{Counting, PROPERTIES_WITH_RACES, Program, R3};
-use crate::exec::builtin::*;
-use crate::heap::Obj;
-use crate::model::*;
-use crate::rt::Var;
+use crate::prelude::*;
 
 pub struct Plain {
     counts: Vec<Var>,

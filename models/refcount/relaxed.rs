@@ -18,19 +18,16 @@
 //!
 //! **Abstracts**: the object is one field; `tp_dealloc` is one write.
 
-use crate::exec::builtin::*;
-use crate::heap;
-use crate::model::*;
-use crate::rt::{self, Atomic, Ordering, Shared, Var, fence};
+use crate::prelude::*;
 
 struct Object {
-    obj: heap::Obj,
+    obj: object::Obj,
     count: Atomic,
     item: Var,
 }
 
 fn decref(o: &Object, fenced: bool) {
-    heap::drop_ref(o.obj);
+    object::drop_ref(o.obj);
     let order = if fenced {
         Ordering::Release
     } else {
@@ -41,12 +38,12 @@ fn decref(o: &Object, fenced: bool) {
             fence(Ordering::Acquire);
         }
         o.item.write("tp_dealloc: clear ob_item", 0);
-        heap::free(o.obj, "decref: _Py_Dealloc");
+        object::free(o.obj, "decref: _Py_Dealloc");
     }
 }
 
 fn run(fenced: bool) {
-    let obj = heap::alloc("o", 2);
+    let obj = object::alloc("o", 2);
     let o = Shared::new(Object {
         obj,
         count: Atomic::field(obj, "ob_refcnt", 2),

@@ -5,7 +5,8 @@
 //! checker, so a std thread-local reaches all of them; the std backend copies the context
 //! into each thread it spawns. Ghost state sits behind a std mutex the checkers never see.
 
-use crate::heap::Heap;
+use super::heap::Heap;
+use super::history::{Hash128, History, hash128};
 use crate::trace::{Access, Event, Trace};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,101 +104,38 @@ pub(crate) struct ExecState {
     pub blocking: Option<usize>,
 }
 
+/// A thread asleep in a wait, as the context sees it (the condition variable's `Sleep`
+/// is one): it can be claimed by one waker, then sent its wakeup.
+pub(crate) trait Sleeping: Send + Sync {
+    fn thread(&self) -> &str;
+    /// Claim the sleeper for waking (only one waker may): false if already claimed.
+    /// `deadline` says whether its time ran out (or a signal came).
+    fn claim(&self, deadline: bool) -> bool;
+    /// Send the wakeup a claim promised. It is a scheduling point: never call it holding
+    /// the context's lock.
+    fn send(&self, deadline: bool);
+    /// Wake the sleeper, once.
+    fn wake(&self, deadline: bool) {
+        if self.claim(deadline) {
+            self.send(deadline);
+        }
+    }
+}
+
 /// A thread asleep on its channel. Only the sleeping thread owns the channel: dropping a
 /// shuttle sender outside its execution (when the next execution resets this state)
 /// would fail, so the state keeps a weak reference.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Sleeper {
     pub thread: String,
-    sleep: std::sync::Weak<crate::rt::Sleep>,
+    sleep: std::sync::Weak<dyn Sleeping>,
 }
 
 impl Sleeper {
-    fn new(sleep: &Arc<crate::rt::Sleep>) -> Sleeper {
+    fn new(sleep: &Arc<dyn Sleeping>) -> Sleeper {
         Sleeper {
-            thread: sleep.thread.clone(),
+            thread: sleep.thread().to_owned(),
             sleep: Arc::downgrade(sleep),
-        }
-    }
-}
-
-/// A 128-bit hash (XXH3-128): with a million states, the chance that two of them share
-/// one is about 10^-27.
-pub(crate) type Hash128 = (u64, u64);
-
-pub(crate) fn hash128(data: &impl std::hash::Hash) -> Hash128 {
-    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-    data.hash(&mut h);
-    let d = h.digest128();
-    ((d >> 64) as u64, d as u64)
-}
-
-/// Two hashes folded into one (a history grown by an event): the one-shot XXH3 over their
-/// 32 bytes, much cheaper than the streaming hasher `hash128` needs.
-fn mix128(a: Hash128, b: Hash128) -> Hash128 {
-    let mut bytes = [0u8; 32];
-    for (i, word) in [a.0, a.1, b.0, b.1].into_iter().enumerate() {
-        bytes[8 * i..8 * i + 8].copy_from_slice(&word.to_le_bytes());
-    }
-    let d = xxhash_rust::xxh3::xxh3_128(&bytes);
-    ((d >> 64) as u64, d as u64)
-}
-
-/// What one thread has observed so far, as a hash: every step it took with the values it
-/// read and wrote, and every scheduling point it passed without a step. A thread's code is
-/// deterministic, so two threads with equal histories are in equal local states.
-///
-/// Loop rounds are folded (the "pure round" reduction, `docs/reduction.md`): when a thread
-/// comes back to a loop head (a condition-variable wait, a `yield_now`) and the round since
-/// its last visit there observed exactly what the round before it did, the history is set
-/// back to what it was at that last visit. The round changed nothing the thread will act
-/// on, so its local state is the one it had then.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct History {
-    pub hash: Hash128,
-    heads: BTreeMap<String, LoopHead>,
-}
-
-#[derive(Clone, Debug)]
-struct LoopHead {
-    /// The history at the last visit.
-    at: Hash128,
-    /// What the round that ended at the last visit observed (none before the second).
-    round: Option<Hash128>,
-    /// What the thread has observed since the last visit.
-    since: Hash128,
-}
-
-impl History {
-    fn observe(&mut self, event: Hash128) {
-        self.hash = mix128(self.hash, event);
-        for head in self.heads.values_mut() {
-            head.since = mix128(head.since, event);
-        }
-    }
-
-    fn loop_head(&mut self, label: &str) {
-        match self.heads.get_mut(label) {
-            Some(head) if head.round == Some(head.since) => {
-                // The same round again: fold it.
-                self.hash = head.at;
-                head.since = (0, 0);
-            }
-            Some(head) => {
-                head.round = Some(head.since);
-                head.at = self.hash;
-                head.since = (0, 0);
-            }
-            None => {
-                self.heads.insert(
-                    label.to_owned(),
-                    LoopHead {
-                        at: self.hash,
-                        round: None,
-                        since: (0, 0),
-                    },
-                );
-            }
         }
     }
 }
@@ -228,9 +166,17 @@ pub enum WaitEvents {
     Explore(SearchHandle),
 }
 
+/// What makes the decisions of a run that explores them (the stateful search): it is
+/// asked at each one, and told of each violation of the armed property.
+pub(crate) trait Chooser: Send + Sync {
+    /// One of `options` choices (numbered from 0) at the current state of `exec`.
+    fn choose(&self, exec: &Exec, options: usize) -> usize;
+    fn violation(&self, exec: &Exec, violation: Violation);
+}
+
 /// The stateful search a run belongs to (compared by identity).
 #[derive(Clone)]
-pub struct SearchHandle(pub(crate) Arc<crate::explore::Search>);
+pub struct SearchHandle(pub(crate) Arc<dyn Chooser>);
 
 impl PartialEq for SearchHandle {
     fn eq(&self, other: &Self) -> bool {
@@ -449,6 +395,27 @@ impl Exec {
     }
 }
 
+/// The backend of the run this thread belongs to.
+pub(crate) fn backend() -> Backend {
+    current().backend
+}
+
+/// The name of the calling model thread, as given to `spawn`; the model's root is "main".
+pub fn thread_name() -> String {
+    fn model_name(name: Option<&str>) -> String {
+        match name {
+            None | Some("main-thread") => "main".to_owned(),
+            Some(n) => n.to_owned(),
+        }
+    }
+    // Called at every step: one allocation, not three.
+    match backend() {
+        Backend::Loom => model_name(loom::thread::current().name()),
+        Backend::Shuttle => model_name(shuttle::thread::current().name()),
+        Backend::Std => model_name(std::thread::current().name()),
+    }
+}
+
 /// The context of the run this thread belongs to.
 pub(crate) fn current() -> Arc<Exec> {
     CURRENT
@@ -460,7 +427,7 @@ pub(crate) fn try_current() -> Option<Arc<Exec>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
-/// A model thread got to `situation` (see `rt::reach`).
+/// A model thread got to `situation` (see `runtime::reach`).
 pub(crate) fn reach(situation: &'static str) {
     if try_current().is_some() {
         REACHED.with(|r| r.borrow_mut().insert(situation));
@@ -496,7 +463,7 @@ pub(crate) fn record_noted(action: &str, note: impl FnOnce() -> String) {
 /// Record one step of the current thread.
 pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) {
     let exec = current();
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
     for a in &accesses {
         if let Access::Write { var, after, .. } = a {
@@ -534,7 +501,7 @@ pub(crate) fn record(action: &str, accesses: Vec<Access>, note: Option<String>) 
 /// which, and what it returned): part of its history all the same.
 pub(crate) fn mark(what: &str) {
     let Some(exec) = try_current() else { return };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     observe(&exec, &mut exec.state(), &thread, hash128(&("mark", what)));
 }
 
@@ -586,7 +553,7 @@ pub(crate) fn switched(exec: &Exec, task: usize, blocked: bool) {
 /// The calling thread read ghost cell `index` (see `rt::Ghost::get`).
 pub(crate) fn observe_ghost(index: Option<usize>, value: i64) {
     let Some(exec) = try_current() else { return };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let seen = hash128(&("ghost", index, value));
     exec.state()
         .histories
@@ -600,7 +567,7 @@ pub(crate) fn history() -> Hash128 {
     let Some(exec) = try_current() else {
         return (0, 0);
     };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     exec.state()
         .histories
         .get(&thread)
@@ -611,17 +578,15 @@ pub(crate) fn history() -> Hash128 {
 /// is forgotten (see `rt::each`).
 pub(crate) fn forget_history(local: Hash128) {
     let Some(exec) = try_current() else { return };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
-    let h = s.histories.entry(thread).or_default();
-    h.hash = local;
-    h.heads.clear();
+    s.histories.entry(thread).or_default().forget(local);
 }
 
 /// The calling thread is at the head of a loop (see `History`).
 pub(crate) fn loop_head(label: &str) {
     let Some(exec) = try_current() else { return };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     exec.state()
         .histories
         .entry(thread)
@@ -707,9 +672,9 @@ pub(crate) fn wait_event(timed: bool) -> bool {
 /// The calling thread is about to sleep in a timed wait. Returns false if its deadline
 /// passes at once instead: every other live thread already waits, so nothing else could
 /// happen before it.
-pub(crate) fn sleep_timed(sleep: &Arc<crate::rt::Sleep>, what: &str) -> bool {
+pub(crate) fn sleep_timed(sleep: &Arc<dyn Sleeping>, what: &str) -> bool {
     let exec = current();
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
     if s.live
         .iter()
@@ -725,7 +690,7 @@ pub(crate) fn sleep_timed(sleep: &Arc<crate::rt::Sleep>, what: &str) -> bool {
 /// The calling thread starts waiting in a join or a condvar wait (`Some(what)`), or stops.
 pub(crate) fn set_blocked(what: Option<String>) {
     let exec = current();
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
     match what {
         Some(what) => s.blocked.insert(thread, what),
@@ -743,7 +708,7 @@ pub(crate) enum LockEvent {
 
 pub(crate) fn lock_event(mutex: &str, event: LockEvent) {
     let Some(exec) = try_current() else { return };
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
     match event {
         LockEvent::Want => {
@@ -805,7 +770,7 @@ pub(crate) fn set_live(name: &str, live: bool) {
 /// The calling thread woke from a sleep on its channel (see `rt::Condvar`).
 pub(crate) fn woke() {
     let exec = current();
-    let thread = crate::rt::thread_name();
+    let thread = thread_name();
     let mut s = exec.state();
     s.sleepers.retain(|sleep| sleep.thread != thread);
     s.blocked.remove(&thread);
@@ -822,7 +787,7 @@ pub(crate) fn pending_wake(thread: &str, deadline: bool) {
 }
 
 /// The calling thread goes to sleep on condition variable `cv`.
-pub(crate) fn cv_wait(cv: &str, sleep: &Arc<crate::rt::Sleep>) {
+pub(crate) fn cv_wait(cv: &str, sleep: &Arc<dyn Sleeping>) {
     current()
         .state()
         .cv_waiters
@@ -833,7 +798,7 @@ pub(crate) fn cv_wait(cv: &str, sleep: &Arc<crate::rt::Sleep>) {
 
 /// Take the oldest sleeper on `cv` that nobody has woken yet (`all`: every one) and claim
 /// it for a signal.
-pub(crate) fn cv_claim(cv: &str, all: bool) -> Vec<Arc<crate::rt::Sleep>> {
+pub(crate) fn cv_claim(cv: &str, all: bool) -> Vec<Arc<dyn Sleeping>> {
     let exec = current();
     let mut taken = Vec::new();
     while all || taken.is_empty() {
@@ -846,7 +811,7 @@ pub(crate) fn cv_claim(cv: &str, all: bool) -> Vec<Arc<crate::rt::Sleep>> {
         };
         // A sleeper whose deadline already woke it is only dropped from the queue.
         if let Some(next) = next.sleep.upgrade()
-            && next.claim_signal()
+            && next.claim(false)
         {
             taken.push(next);
         }
