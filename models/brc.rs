@@ -608,46 +608,36 @@ pub const BRC: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: CORRECT_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("brc-no-queue"),
     situations: &[FREED_BY_OWNER, FREED_BY_N],
     body: correct,
+    ..Model::DEFAULT
 };
 
 pub const BRC_NO_QUEUE: Model = Model {
     id: "brc-no-queue",
     title: "Biased reference counting without the queue",
     question: "If a non-owner's decref at shared count 0 just goes negative instead of queueing, is the object still freed?",
-    claims: &[],
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: NO_QUEUE_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("brc"),
-    situations: &[],
     body: no_queue,
+    ..Model::DEFAULT
 };
 
 pub const BRC_STORE_AFTER_MERGED: Model = Model {
     id: "brc-store-after-merged",
     title: "gh-119999: the merge stores local and tid after publishing MERGED",
     question: "If the explicit merge writes ob_ref_local and ob_tid after its CAS publishes MERGED, can those stores hit freed memory?",
-    claims: &[],
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: STORE_AFTER_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("brc"),
-    situations: &[],
     body: store_after_merged,
+    ..Model::DEFAULT
 };
 
 const PROPERTIES_WITH_RACES: &[Property] = crate::models::refcount::PROPERTIES_WITH_RACES;
@@ -699,35 +689,30 @@ pub const BRC_LAST_USE: Model = Model {
     id: "brc-last-use",
     title: "Biased counting: the owner frees after another thread's last use",
     question: "When the owner's local count reaches zero and it frees on the fast path, does it see the other thread's last write to the object?",
-    claims: &[],
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES_WITH_RACES,
     expect: LAST_USE_EXPECT,
     // The handshake waits on a condition variable, in a loop.
     expect_spurious: LAST_USE_EXPECT_SPURIOUS,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("brc-relaxed-merge-load"),
     situations: &[FREED_BY_OWNER, FREED_BY_N],
     body: last_use,
+    ..Model::DEFAULT
 };
 
 pub const BRC_RELAXED_MERGE_LOAD: Model = Model {
     id: "brc-relaxed-merge-load",
     title: "gh-117657: the owner's merge loads the shared count relaxed",
     question: "With a relaxed load of ob_ref_shared in _Py_MergeZeroLocalRefcount, does the free race with another thread's last write?",
-    claims: &[],
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES_WITH_RACES,
     expect: RELAXED_MERGE_EXPECT,
     expect_spurious: RELAXED_MERGE_EXPECT_SPURIOUS,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("brc-last-use"),
-    situations: &[],
     body: relaxed_merge_load,
+    ..Model::DEFAULT
 };
 
 #[rustfmt::skip]
@@ -791,12 +776,11 @@ pub const BRC_TRY_INCREF: Model = Model {
     abstracts: TRY_INCREF_ABSTRACTS,
     properties: PROPERTIES,
     expect: TRY_INCREF_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
     scenarios: &[MERGE_RACE],
     twin: Some("brc-tryincref-at-zero"),
     situations: &[TOOK, REFUSED],
     body: try_incref,
+    ..Model::DEFAULT
 };
 
 pub const BRC_TRY_INCREF_AT_ZERO: Model = Model {
@@ -812,7 +796,6 @@ pub const BRC_TRY_INCREF_AT_ZERO: Model = Model {
     abstracts: TRY_INCREF_ABSTRACTS,
     properties: PROPERTIES,
     expect: TRY_INCREF_AT_ZERO_EXPECT,
-    expect_spurious: &[],
     // Both threads free o here, and each free overwrites o's five fields: loom's full space
     // is 224,723 executions (25 s); 3 preemptions take 1,363. The stateful search decides
     // every row (sequentially consistent).
@@ -820,8 +803,7 @@ pub const BRC_TRY_INCREF_AT_ZERO: Model = Model {
         default: Some(3),
         deep: Some(3),
     },
-    scenarios: &[],
     twin: Some("brc-try-incref"),
-    situations: &[],
     body: try_incref_at_zero,
+    ..Model::DEFAULT
 };

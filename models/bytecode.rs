@@ -138,12 +138,9 @@ pub const EVERY_OP: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: LOST,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("bytecode-rmw-310"),
-    situations: &[],
     body: every_op,
+    ..Model::DEFAULT
 };
 
 pub const PY310: Model = Model {
@@ -159,12 +156,9 @@ pub const PY310: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: KEPT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("bytecode-rmw-call"),
-    situations: &[],
     body: py310,
+    ..Model::DEFAULT
 };
 
 pub const CALL: Model = Model {
@@ -180,10 +174,7 @@ pub const CALL: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: LOST,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("bytecode-rmw-310"),
-    situations: &[],
     body: call,
+    ..Model::DEFAULT
 };

@@ -215,10 +215,8 @@ pub const MODEL: Model = Model {
     abstracts: "PyMutex's spinning and handoff; try-then-block stands for 'would park'; one mutex per section.",
     properties: PROPERTIES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("objlock-abba"),
     situations: &[SUSPENDED],
     body,
+    ..Model::DEFAULT
 };

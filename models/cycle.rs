@@ -269,12 +269,9 @@ pub const CYCLE: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: CYCLE_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-cycle-collected"),
-    situations: &[],
     body: cycle,
+    ..Model::DEFAULT
 };
 
 pub const COLLECTED: Model = Model {
@@ -290,10 +287,7 @@ pub const COLLECTED: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: COLLECTED_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-cycle"),
-    situations: &[],
     body: collected,
+    ..Model::DEFAULT
 };

@@ -171,12 +171,9 @@ pub const TOUCHES_OBJECT: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES_WITH_RACES,
     expect: TOUCHES_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("cython-nogil-with-gil"),
-    situations: &[],
     body: touches_object,
+    ..Model::DEFAULT
 };
 
 pub const WITH_GIL: Model = Model {
@@ -192,10 +189,7 @@ pub const WITH_GIL: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES_WITH_RACES,
     expect: WITH_GIL_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("cython-nogil-touches-object"),
-    situations: &[],
     body: with_gil,
+    ..Model::DEFAULT
 };

@@ -138,12 +138,9 @@ pub const MP_VALUE: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: LOST,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("mp-value-get-lock"),
-    situations: &[],
     body: value,
+    ..Model::DEFAULT
 };
 
 pub const MP_VALUE_GET_LOCK: Model = Model {
@@ -159,12 +156,9 @@ pub const MP_VALUE_GET_LOCK: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: KEPT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("mp-value"),
-    situations: &[],
     body: value_get_lock,
+    ..Model::DEFAULT
 };
 
 pub const MP_MANAGER_DICT: Model = Model {
@@ -180,12 +174,9 @@ pub const MP_MANAGER_DICT: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: LOST,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("mp-manager-dict-lock"),
-    situations: &[],
     body: manager,
+    ..Model::DEFAULT
 };
 
 pub const MP_MANAGER_DICT_LOCK: Model = Model {
@@ -201,12 +192,9 @@ pub const MP_MANAGER_DICT_LOCK: Model = Model {
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
     expect: KEPT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("mp-manager-dict"),
-    situations: &[],
     body: manager_lock,
+    ..Model::DEFAULT
 };
 
 // ---------------------------------------------------------------------------------------
@@ -329,8 +317,7 @@ pub const MP_QUEUE: Model = Model {
         default: None,
         deep: Some(2),
     },
-    scenarios: &[],
     twin: Some("mp-value"),
-    situations: &[],
     body: queue,
+    ..Model::DEFAULT
 };

@@ -107,12 +107,9 @@ pub const ABBA: Model = Model {
     abstracts: "PyMutex is a plain mutex; the operation is one step.",
     properties: PROPERTIES,
     expect: ABBA_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("objlock-ordered"),
-    situations: &[],
     body: abba,
+    ..Model::DEFAULT
 };
 
 pub const ORDERED: Model = Model {
@@ -128,10 +125,7 @@ pub const ORDERED: Model = Model {
     abstracts: "PyMutex is a plain mutex; the operation is one step.",
     properties: PROPERTIES,
     expect: ORDERED_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("objlock-abba"),
-    situations: &[],
     body: ordered,
+    ..Model::DEFAULT
 };

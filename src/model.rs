@@ -248,7 +248,92 @@ pub struct Model {
     pub body: fn(Params),
 }
 
+/// The body of `Model::DEFAULT`: a model must give its own. (Function pointers cannot be
+/// compared reliably, so `Model::problems` cannot tell; the first run says it.)
+fn no_body(_: Params) {
+    panic!("this model gives no body (Model::DEFAULT has none)");
+}
+
 impl Model {
+    /// The fields a model may leave out: `Model { id, title, .., body, ..Model::DEFAULT }`.
+    /// No seed claims, no spurious wakeups (a model that waits on a condition variable
+    /// must give `expect_spurious`), loom exhaustive with 2 workers and at 3 preemptions
+    /// with 3, no scenarios, no twin, no situations. The rest must be given:
+    /// `Model::problems` lists what is missing, and a model without a body panics.
+    pub const DEFAULT: Model = Model {
+        id: "",
+        title: "",
+        question: "",
+        claims: &[],
+        sources: &[],
+        abstracts: "",
+        properties: &[],
+        expect: &[],
+        expect_spurious: &[],
+        loom_bound: LoomBound::SMALL,
+        scenarios: &[],
+        twin: None,
+        situations: &[],
+        body: no_body,
+    };
+
+    /// What is wrong with the model as registered: a field it must give and did not, an
+    /// expectation for a property it does not declare, a property with no expectation
+    /// under some checker. Empty for a well-formed model.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let required = [
+            ("id", self.id.is_empty()),
+            ("title", self.title.is_empty()),
+            ("question", self.question.is_empty()),
+            ("sources", self.sources.is_empty()),
+            ("abstracts", self.abstracts.is_empty()),
+            ("properties", self.properties.is_empty()),
+            ("expect", self.expect.is_empty()),
+            (
+                "body",
+                std::ptr::fn_addr_eq(self.body, no_body as fn(Params)),
+            ),
+        ];
+        for (field, missing) in required {
+            if missing {
+                problems.push(format!("{}: no `{field}`", self.id));
+            }
+        }
+        for (rows, spurious) in [(self.expect, false), (self.expect_spurious, true)] {
+            for e in rows {
+                if self.property(e.property).is_none() {
+                    problems.push(format!(
+                        "{}: an expectation for {:?}, which is not one of its properties",
+                        self.id, e.property
+                    ));
+                }
+            }
+            if spurious && rows.is_empty() {
+                continue;
+            }
+            for p in self.properties {
+                for c in Checker::ALL {
+                    if !rows
+                        .iter()
+                        .any(|e| e.property == p.id && e.checkers.contains(&c))
+                    {
+                        let with = if spurious {
+                            " with spurious wakeups"
+                        } else {
+                            ""
+                        };
+                        problems.push(format!(
+                            "{}: no expectation for {} under {c}{with}",
+                            self.id, p.id
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     pub fn property(&self, id: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.id == id)
     }

@@ -81,7 +81,6 @@ pub const NEVER_RELEASED: Model = Model {
     id: "timed-wait-never-released",
     title: "A timed wait on a lock that is never released",
     question: "Is a waiter with a timeout, facing a holder that never releases, reported as a livelock rather than a deadlock or a pass?",
-    claims: &[],
     sources: &[
         "Python/ceval_gil.c#take_gil",
         "Python/condvar.h#PyCOND_TIMEDWAIT",
@@ -90,26 +89,21 @@ pub const NEVER_RELEASED: Model = Model {
     properties: PROPERTIES,
     expect: EXPECT_LIVELOCK,
     expect_spurious: EXPECT_LIVELOCK,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("timed-wait-released"),
-    situations: &[],
     body: never_released,
+    ..Model::DEFAULT
 };
 
 pub const RELEASED: Model = Model {
     id: "timed-wait-released",
     title: "A timed wait on a lock that is released",
     question: "When the holder clears the flag and signals, does the timed waiter always get the lock?",
-    claims: &[],
     sources: &["Python/ceval_gil.c#take_gil", "Python/ceval_gil.c#drop_gil"],
     abstracts: "The lock is a flag under a mutex; time is only the explored timeouts.",
     properties: PROPERTIES,
     expect: EXPECT_HOLDS,
     expect_spurious: EXPECT_HOLDS,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("timed-wait-never-released"),
-    situations: &[],
     body: released,
+    ..Model::DEFAULT
 };

@@ -44,7 +44,6 @@ pub const MODEL: Model = Model {
     id: "condvar-wait-loop",
     title: "Waiting in a loop on the predicate",
     question: "Does `while (!ready) wait(cond)` stay correct when the condition variable wakes spuriously?",
-    claims: &[],
     sources: &[
         "Python/condvar.h#PyCOND_WAIT",
         "Python/ceval_gil.c#take_gil",
@@ -53,9 +52,8 @@ pub const MODEL: Model = Model {
     properties: PROPERTIES,
     expect: EXPECT,
     expect_spurious: EXPECT,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("condvar-wait-once"),
     situations: &[WAITED],
     body,
+    ..Model::DEFAULT
 };

@@ -51,15 +51,12 @@ pub const MODEL: Model = Model {
     id: "condvar-wait-once",
     title: "Waiting once, without re-checking the predicate",
     question: "Is `if (!ready) wait(cond)` correct, or does it rely on the condition variable never waking spuriously?",
-    claims: &[],
     sources: &["Python/condvar.h#PyCOND_WAIT"],
     abstracts: "One mutex, one condition variable, one flag.",
     properties: PROPERTIES,
     expect: EXPECT,
     expect_spurious: EXPECT_SPURIOUS,
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("condvar-wait-loop"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

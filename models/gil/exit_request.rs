@@ -112,7 +112,6 @@ pub const UNFIXED: Model = Model {
     id: "gil-exit-with-drop-request",
     title: "gh-96387: a drop request whose maker exits",
     question: "If a daemon thread asks for the GIL and then must exit, does the holder wait forever for it on switch_cond?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "Finalization is only the daemon's must-exit at its second timeout.",
     properties: PROPERTIES,
@@ -121,15 +120,14 @@ pub const UNFIXED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[EXIT_AFTER_REQUEST],
     twin: Some("gil-exit-resets-drop-request"),
-    situations: &[],
     body: unfixed,
+    ..Model::DEFAULT
 };
 
 pub const FIXED: Model = Model {
     id: "gil-exit-resets-drop-request",
     title: "gh-96387's fix: the exiting thread resets its drop request",
     question: "With the exiting daemon resetting its request after unlocking mutex, can the holder still hang?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "Finalization is only the daemon's must-exit at its second timeout.",
     properties: PROPERTIES,
@@ -138,6 +136,6 @@ pub const FIXED: Model = Model {
     loom_bound: super::LOOM_BOUND,
     scenarios: &[EXIT_AFTER_REQUEST_FIXED],
     twin: Some("gil-exit-with-drop-request"),
-    situations: &[],
     body: fixed,
+    ..Model::DEFAULT
 };

@@ -89,32 +89,28 @@ pub const HOLDING: Model = Model {
     id: "gil-extension-lock",
     title: "An extension lock taken while holding the GIL",
     question: "If a thread blocks on an extension's lock while holding the GIL, and the lock's holder needs the GIL, does anything make progress?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "As gil-handoff; PyGILState_Ensure/Release are take_gil/drop_gil.",
     properties: PROPERTIES,
     expect: HOLDING_EXPECT,
     expect_spurious: HOLDING_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
     twin: Some("gil-extension-lock-released"),
-    situations: &[],
     body: holding,
+    ..Model::DEFAULT
 };
 
 pub const RELEASED: Model = Model {
     id: "gil-extension-lock-released",
     title: "An extension lock taken with the GIL released",
     question: "If the thread releases the GIL before blocking on the extension's lock, does every thread finish?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "As gil-handoff; PyGILState_Ensure/Release are take_gil/drop_gil.",
     properties: PROPERTIES,
     expect: RELEASED_EXPECT,
     expect_spurious: RELEASED_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
     twin: Some("gil-extension-lock"),
-    situations: &[],
     body: released,
+    ..Model::DEFAULT
 };

@@ -166,6 +166,7 @@ pub const HANDOFF: Model = Model {
     twin: Some("gil-handoff-no-force-switch"),
     situations: &[TIMED_OUT_AND_ASKED, DROPPED_ON_REQUEST, WAITED_FOR_SWITCH],
     body: handoff,
+    ..Model::DEFAULT
 };
 
 pub const NO_FORCE_SWITCH: Model = Model {
@@ -183,8 +184,8 @@ pub const NO_FORCE_SWITCH: Model = Model {
     expect: NO_FORCE_SWITCH_EXPECT,
     expect_spurious: NO_FORCE_SWITCH_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
     twin: Some("gil-handoff"),
     situations: &[TIMED_OUT_AND_ASKED, DROPPED_ON_REQUEST],
     body: no_force_switch,
+    ..Model::DEFAULT
 };

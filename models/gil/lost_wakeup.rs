@@ -77,17 +77,15 @@ pub const UNTIMED: Model = Model {
     id: "gil-lost-wakeup",
     title: "A GIL whose drop signals outside the mutex, waited for without a timeout",
     question: "If drop_gil clears locked and signals cond outside mutex, and take_gil waits without a timeout, can a waiter sleep forever?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "As gil-handoff; workers only run bytecodes.",
     properties: PROPERTIES,
     expect: UNTIMED_EXPECT,
     expect_spurious: UNTIMED_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
     twin: Some("gil-lost-wakeup-timed"),
-    situations: &[],
     body: untimed,
+    ..Model::DEFAULT
 };
 
 #[rustfmt::skip]
@@ -105,15 +103,13 @@ pub const TIMED: Model = Model {
     id: "gil-lost-wakeup-timed",
     title: "The same lost signal, waited for with a timeout",
     question: "With the same lost signal, does take_gil's timed wait still let every thread finish?",
-    claims: &[],
     sources: SOURCES,
     abstracts: "As gil-handoff; workers only run bytecodes.",
     properties: PROPERTIES,
     expect: TIMED_EXPECT,
     expect_spurious: TIMED_EXPECT,
     loom_bound: super::LOOM_BOUND,
-    scenarios: &[],
     twin: Some("gil-lost-wakeup"),
-    situations: &[],
     body: timed,
+    ..Model::DEFAULT
 };

@@ -98,10 +98,7 @@ pub const MODEL: Model = Model {
     abstracts: "Ticks are bytecodes and the check interval is one; the lock is a plain mutex.",
     properties: PROPERTIES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("gil-handoff"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

@@ -88,10 +88,7 @@ pub const MODEL: Model = Model {
     abstracts: "One shared atomic count per object; no biased local count, no immortality.",
     properties: PROPERTIES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-atomic-split-test"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

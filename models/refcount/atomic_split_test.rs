@@ -74,10 +74,7 @@ pub const MODEL: Model = Model {
     abstracts: "As refcount-atomic.",
     properties: PROPERTIES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-atomic"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

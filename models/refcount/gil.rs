@@ -97,10 +97,7 @@ pub const MODEL: Model = Model {
     abstracts: "The GIL is a mutex held for exactly one count update; the real one is held across many bytecodes.",
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-plain"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

@@ -146,12 +146,9 @@ pub const IMMORTAL_MODEL: Model = Model {
     abstracts: "The immortal value is a sentinel; an immortal object is never freed, so no_leak does not apply.",
     properties: IMMORTAL_PROPERTIES,
     expect: IMMORTAL_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("subinterp-shared-mortal"),
-    situations: &[],
     body: immortal,
+    ..Model::DEFAULT
 };
 
 pub const MORTAL_MODEL: Model = Model {
@@ -167,10 +164,7 @@ pub const MORTAL_MODEL: Model = Model {
     abstracts: "Two GILs are two mutexes; the program is refcount-plain's with foo only.",
     properties: PROPERTIES_WITH_RACES,
     expect: MORTAL_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-immortal"),
-    situations: &[],
     body: mortal,
+    ..Model::DEFAULT
 };

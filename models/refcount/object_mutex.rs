@@ -89,10 +89,6 @@ pub const MODEL: Model = Model {
     abstracts: "PyMutex is a plain mutex here: no spinning, parking or handoff.",
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
-    twin: None,
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

@@ -103,10 +103,8 @@ pub const MODEL: Model = Model {
     abstracts: "The count is one machine word read and written separately; no immortal objects, no free-threaded split count.",
     properties: PROPERTIES_WITH_RACES,
     expect: EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
     scenarios: &[R3],
     twin: Some("refcount-gil"),
-    situations: &[],
     body,
+    ..Model::DEFAULT
 };

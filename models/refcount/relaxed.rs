@@ -115,12 +115,9 @@ pub const RELAXED: Model = Model {
     abstracts: "One field; tp_dealloc is one write. The fixed size of two threads; the deep suite runs the same.",
     properties: PROPERTIES,
     expect: RELAXED_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-atomic-fenced"),
-    situations: &[],
     body: relaxed,
+    ..Model::DEFAULT
 };
 
 pub const FENCED: Model = Model {
@@ -136,10 +133,7 @@ pub const FENCED: Model = Model {
     abstracts: "One field; tp_dealloc is one write. The fixed size of two threads; the deep suite runs the same.",
     properties: PROPERTIES,
     expect: FENCED_EXPECT,
-    expect_spurious: &[],
-    loom_bound: LoomBound::SMALL,
-    scenarios: &[],
     twin: Some("refcount-atomic-relaxed"),
-    situations: &[],
     body: fenced,
+    ..Model::DEFAULT
 };

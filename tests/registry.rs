@@ -1,0 +1,63 @@
+//! The registry's models are well formed: every field a model must give is there, every
+//! expectation names one of its properties, and every property has an expectation under
+//! every checker (a missing one would otherwise surface only as a failed catalogue row).
+
+use gilspec::model::{Checker, Expect, HOLDS, Model, Params, Property};
+use gilspec::models;
+
+#[test]
+fn every_registered_model_is_well_formed() {
+    let problems: Vec<String> = models::ALL.iter().flat_map(|m| m.problems()).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn body(_: Params) {}
+
+const P: Property = Property {
+    id: "p",
+    claim: "a claim",
+};
+
+/// The check is not vacuous itself: a model that leaves out a required field, names an
+/// unknown property or forgets a checker is told so.
+#[test]
+fn a_model_missing_its_question_and_a_checker_is_refused() {
+    const EXPECT: &[Expect] = &[
+        Expect {
+            property: "p",
+            checkers: Checker::SHUTTLE,
+            default: HOLDS,
+            deep: HOLDS,
+        },
+        Expect {
+            property: "typo",
+            checkers: Checker::LOOM,
+            default: HOLDS,
+            deep: HOLDS,
+        },
+    ];
+    let model = Model {
+        id: "incomplete",
+        title: "Incomplete",
+        sources: &["Python/ceval_gil.c#take_gil"],
+        abstracts: "everything",
+        properties: &[P],
+        expect: EXPECT,
+        body,
+        ..Model::DEFAULT
+    };
+    let problems = model.problems();
+    assert!(
+        problems.contains(&"incomplete: no `question`".to_owned()),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("\"typo\"")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&"incomplete: no expectation for p under loom".to_owned()),
+        "{problems:?}"
+    );
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
