@@ -15,9 +15,9 @@
 //! `gilspec docs` rewrites the blocks from the checkers' runs; the catalogue test fails
 //! when a committed page differs from what they compute today.
 
-use crate::check::{Limits, Verdict};
+use crate::check::Verdict;
 use crate::model::{Checker, Model};
-use crate::report::{self, Row};
+use crate::report::{self, Row, ScenarioRun};
 use crate::trace::{Event, Trace};
 use std::fmt::Write as _;
 
@@ -25,7 +25,13 @@ const BEGIN: &str = "<!-- gilspec: ";
 const END: &str = "<!-- gilspec: end -->";
 
 /// Regenerate every block of one page; the prose around them is kept as it is.
-pub fn fill(page: &str, models: &[&'static Model], rows: &[Row]) -> Result<String, String> {
+/// `rows` and `scenarios` are what the checkers computed (`report`): the book only renders.
+pub fn fill(
+    page: &str,
+    models: &[&'static Model],
+    rows: &[Row],
+    scenarios: &[ScenarioRun],
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = page;
     while let Some(start) = rest.find(BEGIN) {
@@ -46,7 +52,7 @@ pub fn fill(page: &str, models: &[&'static Model], rows: &[Row]) -> Result<Strin
             .collect();
         out.push_str(&rest[..header_end]);
         out.push_str("\n\n");
-        out.push_str(&block(&words, models, rows)?);
+        out.push_str(&block(&words, models, rows, scenarios)?);
         out.push('\n');
         out.push_str(END);
         rest = &rest[body_end + END.len()..];
@@ -73,7 +79,12 @@ pub fn chapters(dir: &str) -> Result<Vec<String>, String> {
     Ok(pages)
 }
 
-fn block(words: &[&str], models: &[&'static Model], rows: &[Row]) -> Result<String, String> {
+fn block(
+    words: &[&str],
+    models: &[&'static Model],
+    rows: &[Row],
+    scenarios: &[ScenarioRun],
+) -> Result<String, String> {
     let find = |id: &str| -> Result<&'static Model, String> {
         models
             .iter()
@@ -101,7 +112,13 @@ fn block(words: &[&str], models: &[&'static Model], rows: &[Row]) -> Result<Stri
             let scenario = model
                 .scenario(scenario)
                 .ok_or_else(|| format!("model {} has no scenario {scenario:?}", model.id))?;
-            side_by_side(model, scenario, rows, all_steps)
+            let replayed = scenarios
+                .iter()
+                .find(|r| r.model == model.id && r.scenario == scenario.id)
+                .ok_or_else(|| {
+                    format!("scenario {} of {} was not replayed", scenario.id, model.id)
+                })?;
+            side_by_side(model, scenario, replayed, rows, all_steps)
         }
         _ => Err(format!(
             "unknown gilspec block {:?}: expected verdicts, counterexamples, sources or scenario",
@@ -383,11 +400,12 @@ fn step_cell(e: Option<&Event>) -> String {
 fn side_by_side(
     model: &Model,
     scenario: &crate::model::Scenario,
+    replayed: &ScenarioRun,
     rows: &[Row],
     all_steps: bool,
 ) -> Result<String, String> {
-    let (run, trace) = report::run_scenario(model, scenario, &Limits::default());
-    if let Some(e) = run.error {
+    let (run, trace) = (&replayed.run, &replayed.trace);
+    if let Some(e) = &run.error {
         return Err(format!(
             "scenario {} of {} does not replay: {e}",
             scenario.id, model.id
@@ -395,7 +413,7 @@ fn side_by_side(
     }
     let checker = shown_row(model, scenario.property, false, rows);
     let shape = |t: &Trace| if all_steps { t.clone() } else { t.grouped() };
-    let scripted = shape(&trace);
+    let scripted = shape(trace);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -462,18 +480,18 @@ mod tests {
     fn prose_outside_the_blocks_is_kept_and_a_block_is_rewritten() {
         let page =
             "intro\n<!-- gilspec: sources mp-value -->\nstale\n<!-- gilspec: end -->\nafter\n";
-        let filled = fill(page, crate::models::ALL, &[]).unwrap();
+        let filled = fill(page, crate::models::ALL, &[], &[]).unwrap();
         assert!(filled.starts_with("intro\n<!-- gilspec: sources mp-value -->\n\n| model |"));
         assert!(filled.ends_with("<!-- gilspec: end -->\nafter\n"));
         assert!(!filled.contains("stale"));
         // Filling again changes nothing.
-        assert_eq!(fill(&filled, crate::models::ALL, &[]).unwrap(), filled);
+        assert_eq!(fill(&filled, crate::models::ALL, &[], &[]).unwrap(), filled);
     }
 
     #[test]
     fn malformed_blocks_are_errors_that_say_what_is_wrong() {
         let all = crate::models::ALL;
-        let err = |page: &str| fill(page, all, &[]).unwrap_err();
+        let err = |page: &str| fill(page, all, &[], &[]).unwrap_err();
         assert!(err("<!-- gilspec: sources mp-value -->\nno end").contains("has no"));
         assert!(err("<!-- gilspec: end -->").contains("without a block"));
         assert!(

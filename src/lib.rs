@@ -13,13 +13,11 @@ pub mod bench;
 pub mod book;
 pub mod check;
 pub mod claims;
-pub mod explore;
 pub mod html;
 pub mod model;
 pub mod prelude;
 pub mod report;
 pub mod runtime;
-mod schedulers;
 pub mod shard;
 pub mod trace;
 

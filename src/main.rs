@@ -538,6 +538,7 @@ fn docs(opts: &Options) -> Result<ExitCode, Usage> {
         ));
     }
     let rows = check_rows(opts)?;
+    let scenarios = report::scenario_runs(models::ALL);
     let mut pages = vec![
         ("docs/verdicts.md".to_owned(), report::markdown_table(&rows)),
         (
@@ -549,7 +550,7 @@ fn docs(opts: &Options) -> Result<ExitCode, Usage> {
     for path in gilspec::book::chapters("docs").map_err(Usage)? {
         let page = std::fs::read_to_string(&path)
             .map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
-        let filled = gilspec::book::fill(&page, models::ALL, &rows)
+        let filled = gilspec::book::fill(&page, models::ALL, &rows, &scenarios)
             .map_err(|e| Usage(format!("{path}: {e}")))?;
         pages.push((path, filled));
     }

@@ -406,6 +406,32 @@ pub fn run_scenario(
     )
 }
 
+/// A scenario replayed by its script: what the book shows beside the checker's trace.
+#[derive(Clone, Debug)]
+pub struct ScenarioRun {
+    pub model: &'static str,
+    pub scenario: &'static str,
+    pub run: check::Run,
+    pub trace: crate::trace::Trace,
+}
+
+/// Every scenario of `models`, replayed (the book renders them; it runs nothing itself).
+pub fn scenario_runs(models: &[&'static Model]) -> Vec<ScenarioRun> {
+    models
+        .iter()
+        .flat_map(|m| m.scenarios.iter().map(move |s| (m, s)))
+        .map(|(m, s)| {
+            let (run, trace) = run_scenario(m, s, &Limits::default());
+            ScenarioRun {
+                model: m.id,
+                scenario: s.id,
+                run,
+                trace,
+            }
+        })
+        .collect()
+}
+
 /// The model's name in tables, with its size and setting when they are not the default.
 fn row_name(model: &str, params: Params) -> String {
     let mut name = model.to_owned();

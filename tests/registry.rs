@@ -7,7 +7,15 @@ use gilspec::models;
 
 #[test]
 fn every_registered_model_is_well_formed() {
-    let problems: Vec<String> = models::ALL.iter().flat_map(|m| m.problems()).collect();
+    let mut problems: Vec<String> = models::ALL.iter().flat_map(|m| m.problems()).collect();
+    for m in models::ALL {
+        if let Some(t) = m.twin.filter(|t| models::find(t).is_none()) {
+            problems.push(format!("{}: unknown twin {t}", m.id));
+        }
+        if models::ALL.iter().filter(|o| o.id == m.id).count() > 1 {
+            problems.push(format!("{}: registered twice", m.id));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

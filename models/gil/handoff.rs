@@ -166,7 +166,6 @@ pub const HANDOFF: Model = Model {
     twin: Some("gil-handoff-no-force-switch"),
     situations: &[TIMED_OUT_AND_ASKED, DROPPED_ON_REQUEST, WAITED_FOR_SWITCH],
     body: handoff,
-    ..Model::DEFAULT
 };
 
 pub const NO_FORCE_SWITCH: Model = Model {
