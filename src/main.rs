@@ -1,5 +1,6 @@
 //! `gilspec`: check the models, show their counterexamples, replay them.
 
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use gilspec::check::{self, Fairness, Limits};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
@@ -8,47 +9,269 @@ use gilspec::shard::{Selection, Shard};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-gilspec: model-checked specifications of CPython's GIL and its alternatives
+const ABOUT: &str = "model-checked specifications of CPython's GIL and its alternatives";
 
-usage:
-  gilspec                         check every model under every checker (= gilspec check)
-  gilspec list [MODEL...]         the models, their questions, expected verdicts and scenarios
-  gilspec check [MODEL...] [--checker C] [--property P] [--preemption-bound N|none]
-                [--iterations N] [--seed N] [--pct-depth N] [--budget N]
-                [--spurious on|off] [--timeouts on|off] [--deep] [--json]
-                [--fairness strong|weak|none] [--reduction on|off] [--verify-search]
-                [--shard I/N]
-  gilspec merge [--json] FILE...  join the --json output of sharded checks into one table
-  gilspec report --html DIR [MODEL...] [the options of check]
-                                  the verdicts as DIR/index.html: a matrix, and each
-                                  counterexample to step through in a browser
-  gilspec trace MODEL [--property P] [--checker C] [--scenario S] [--deep]
-                [--format text|markdown|mermaid|json] [--steps grouped|all]
-  gilspec replay MODEL REPLAY [--format text|markdown|mermaid|json]
-  gilspec claims                  the seed claims page (docs/seed-claims.md), from the models' data
-  gilspec docs                    regenerate the book's generated pages and blocks (docs/)
-  gilspec stress MODEL [--property P] [--iterations N] [--deep]
-                                  run on real threads: a stress test, not a proof;
-                                  no run finishing for 10 s is a deadlock (exit 1)
-  gilspec bench [MODEL...] [--deep] [--timeouts on|off] [--budget N]
-                                  the stateful search with and without its reductions
-                                  (at most N executions unreduced): a Markdown table
+const EXIT_STATUS: &str = "\
+With no command, gilspec checks every model under every checker (= gilspec check).
+Checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs (the stateful search, see
+docs/reduction.md), all (the default).
 
-checkers: loom, shuttle-pct, shuttle-random, shuttle-dfs, all (default)
---deep runs each model with 3 worker threads instead of 2, and PCT with depth 4.
-shuttle-dfs is the stateful search (docs/reduction.md): --fairness names which cycles are
-livelocks, --reduction off searches every path instead, --verify-search checks replays.
---shard I/N checks the I-th of N shares of the rows, the same share every time (give every
-share the same options); a model at one spurious-wakeup setting is the unit dealt out, so
-a row, with all of shuttle's seeds, is never split. merge joins the shares' --json output
-and prints and exits as one check would have, the rows in the catalogue's order.
-Loom's preemption bound is each model's own (see `list`); --preemption-bound N (0 to 20)
-or none (every execution) overrides it.
-Exit status: 0 when every verdict equals its expectation, 1 when one does not,
-2 on bad input. replay: 0 when it reproduces the violation, 1 when the schedule is one of
-the model's executions but violates nothing (or something else), 2 when it is not one
-(loom ends before its execution, a task cannot run, choices are left over).";
+Exit status: 0 when every verdict equals its expectation, 1 when one does not, 2 on bad
+input. replay: 0 when it reproduces the violation, 1 when the schedule is one of the
+model's executions but violates nothing (or something else), 2 when it is not one.";
+
+#[derive(Parser)]
+#[command(name = "gilspec", version, about = ABOUT, after_help = EXIT_STATUS)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "COMMAND"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckOptions,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The models, their questions, expected verdicts and scenarios
+    #[command(after_help = EXIT_STATUS)]
+    List {
+        /// Models to list (all when none)
+        models: Vec<String>,
+        /// Expectations with 3 worker threads (the deep suite)
+        #[arg(long)]
+        deep: bool,
+        /// Expectations with spurious wakeups on
+        #[arg(long, value_name = "on|off")]
+        spurious: Option<OnOff>,
+    },
+    /// Check models: one row per model, property and checker, and a summary
+    #[command(after_help = EXIT_STATUS)]
+    Check {
+        /// Models to check (all when none)
+        models: Vec<String>,
+        #[command(flatten)]
+        options: CheckOptions,
+    },
+    /// Join the --json output of sharded checks into one table, summary and exit code
+    #[command(after_help = EXIT_STATUS)]
+    Merge {
+        /// Files written by `gilspec check --json`, one per share
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+        /// Print the joined rows as JSON instead of the table
+        #[arg(long)]
+        json: bool,
+    },
+    /// The verdicts as DIR/index.html: a matrix, and each counterexample to step through
+    #[command(after_help = EXIT_STATUS)]
+    Report {
+        /// The directory to write index.html into
+        #[arg(long, value_name = "DIR", required = true)]
+        html: String,
+        /// Models to check (all when none)
+        models: Vec<String>,
+        #[command(flatten)]
+        rows: RowOptions,
+    },
+    /// A model's counterexample, or a scenario from the literature, step by step
+    #[command(after_help = EXIT_STATUS)]
+    Trace {
+        model: String,
+        /// The property (default: the scenario's, or the model's first)
+        #[arg(long)]
+        property: Option<String>,
+        /// The checker whose counterexample to show (default: loom)
+        #[arg(long, value_name = "CHECKER")]
+        checker: Option<CheckerChoice>,
+        /// Replay one of the model's named scenarios instead
+        #[arg(long)]
+        scenario: Option<String>,
+        #[command(flatten)]
+        show: Show,
+        #[command(flatten)]
+        search: Search,
+    },
+    /// Replay one execution from the replay string a check printed
+    #[command(after_help = EXIT_STATUS)]
+    Replay {
+        model: String,
+        /// PROPERTY:tN[s]:SCHEDULE, as `check` prints it
+        replay: String,
+        #[command(flatten)]
+        show: Show,
+        #[command(flatten)]
+        search: Search,
+    },
+    /// The seed claims page (docs/seed-claims.md), from the models' data
+    #[command(after_help = EXIT_STATUS)]
+    Claims,
+    /// Regenerate the book's generated pages and blocks (docs/), every one of them
+    #[command(after_help = EXIT_STATUS)]
+    Docs,
+    /// Run a model on real threads: a stress test, not a proof; no run finishing for
+    /// 10 s is a deadlock (exit 1)
+    #[command(after_help = EXIT_STATUS)]
+    Stress {
+        model: String,
+        #[arg(long)]
+        property: Option<String>,
+        /// Runs
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        iterations: Option<u64>,
+        /// 3 worker threads instead of 2
+        #[arg(long)]
+        deep: bool,
+    },
+    /// The stateful search with and without its reductions: a Markdown table
+    #[command(after_help = EXIT_STATUS)]
+    Bench {
+        models: Vec<String>,
+        /// 3 worker threads instead of 2
+        #[arg(long)]
+        deep: bool,
+        /// Timed waits may time out
+        #[arg(long, value_name = "on|off")]
+        timeouts: Option<OnOff>,
+        /// At most N executions for the unreduced search
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        budget: Option<u64>,
+        /// Spurious wakeups on or off (both, for models with condvars, when not given)
+        #[arg(long, value_name = "on|off")]
+        spurious: Option<OnOff>,
+    },
+}
+
+/// Which rows to check, and how.
+#[derive(Args, Clone, Default)]
+struct RowOptions {
+    /// Which checker (default: all)
+    #[arg(long, value_name = "CHECKER")]
+    checker: Option<CheckerChoice>,
+    /// Only this property
+    #[arg(long)]
+    property: Option<String>,
+    /// Spurious wakeups on or off (both, for models with condvars, when not given)
+    #[arg(long, value_name = "on|off")]
+    spurious: Option<OnOff>,
+    /// Check the I-th of N shares of the rows, the same share every time (give every share
+    /// the same options; `merge` joins their --json output)
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
+    #[command(flatten)]
+    search: Search,
+}
+
+/// `check`'s options: the rows, and the output.
+#[derive(Args, Clone, Default)]
+struct CheckOptions {
+    #[command(flatten)]
+    rows: RowOptions,
+    /// The rows as JSON (a documented row per model, property and checker)
+    #[arg(long)]
+    json: bool,
+}
+
+/// How far the checkers go.
+#[derive(Args, Clone, Default)]
+struct Search {
+    /// 3 worker threads instead of 2, PCT depth 4, a state budget of 100,000
+    #[arg(long)]
+    deep: bool,
+    /// Loom's preemption bound, 0 to 20, or none (every execution); default: each model's
+    #[arg(long, value_name = "N|none", value_parser = parse_bound)]
+    preemption_bound: Option<Bound>,
+    /// shuttle PCT and random: executions to try
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    iterations: Option<u64>,
+    /// shuttle PCT and random: the seed
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// shuttle PCT: the bug depth it targets
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=20))]
+    pct_depth: Option<u64>,
+    /// One cap for the exhaustive searches: loom's executions, shuttle DFS's states
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    budget: Option<u64>,
+    /// Timed waits may time out
+    #[arg(long, value_name = "on|off")]
+    timeouts: Option<OnOff>,
+    /// The stateful search: which cycles are livelocks
+    #[arg(long, value_name = "strong|weak|none")]
+    fairness: Option<FairnessChoice>,
+    /// The stateful search: off searches every path of decisions instead
+    #[arg(long, value_name = "on|off")]
+    reduction: Option<OnOff>,
+    /// The stateful search: check that every replay reaches the states it recorded
+    #[arg(long)]
+    verify_search: bool,
+}
+
+/// How a trace is shown.
+#[derive(Args, Clone, Default)]
+struct Show {
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// grouped: a thread's consecutive steps in one function share a row
+    #[arg(long, value_name = "grouped|all")]
+    steps: Option<Steps>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckerChoice {
+    Loom,
+    ShuttlePct,
+    ShuttleRandom,
+    ShuttleDfs,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FairnessChoice {
+    Strong,
+    Weak,
+    None,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Mermaid,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Steps {
+    Grouped,
+    All,
+}
+
+/// A preemption bound: a number, or none at all.
+#[derive(Clone, Copy)]
+struct Bound(Option<usize>);
+
+fn parse_bound(s: &str) -> Result<Bound, String> {
+    match s {
+        "none" => Ok(Bound(None)),
+        _ => match s.parse::<usize>() {
+            Ok(n) if n <= 20 => Ok(Bound(Some(n))),
+            _ => Err("takes a number from 0 to 20, or none".to_owned()),
+        },
+    }
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s).ok_or_else(|| "takes I/N, the I-th of N shares with 1 <= I <= N".to_owned())
+}
 
 /// A command-line mistake: one line, exit code 2.
 struct Usage(String);
@@ -59,9 +282,20 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("gilspec: {}", one_line(&e));
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // Help and version, asked for: output, not an error.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     check::silence_checker_stderr();
-    match run(&args) {
+    match run(cli) {
         Ok(code) => code,
         Err(Usage(msg)) => {
             eprintln!("gilspec: {msg}");
@@ -70,21 +304,49 @@ fn main() -> ExitCode {
     }
 }
 
+/// Clap's error in one line: the message, the valid choices and clap's tip, without the
+/// usage block.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut line = String::new();
+    for part in text.lines().map(str::trim) {
+        let usage = part.starts_with("Usage:") || part.starts_with("gilspec ");
+        let noise = part.starts_with("For more") || part.contains("as a value, use '--");
+        if part.is_empty() || usage || noise {
+            continue;
+        }
+        let part = part.trim_start_matches("error: ");
+        let part = match part.strip_prefix("[possible values: ") {
+            Some(values) => format!("possible values: {}", values.trim_end_matches(']')),
+            None => part.to_owned(),
+        };
+        if !line.is_empty() {
+            line += if line.ends_with(':') { " " } else { "; " };
+        }
+        line += &part;
+    }
+    if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        line += &format!("; choose one of: {}", names.join(", "));
+    }
+    line
+}
+
+/// What a command was asked for, resolved: the rows, the limits and the output.
 #[derive(Default)]
 struct Options {
     positional: Vec<String>,
     checkers: Option<Vec<Checker>>,
     property: Option<String>,
     scenario: Option<String>,
-    format: Option<String>,
+    format: Option<Format>,
     json: bool,
-    /// The directory `report` writes its page into.
-    html: Option<String>,
     /// Show every step of a trace instead of grouping a thread's consecutive steps.
     all_steps: bool,
     deep: bool,
-    /// `-h` or `--help`: print the usage and nothing else.
-    help: bool,
     /// Spurious wakeups on or off; both (for models with condvars) when not given.
     spurious: Option<bool>,
     /// The share of the rows to check.
@@ -92,165 +354,108 @@ struct Options {
     limits: Limits,
 }
 
-fn number<T>(
-    flag: &str,
-    value: Option<&String>,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, Usage>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
-{
-    let value = value.ok_or_else(|| Usage(format!("{flag} needs a number")))?;
-    let n: T = value.parse().map_err(|_| {
-        Usage(format!(
-            "{flag} takes a number from {} to {}, not {value:?}",
-            range.start(),
-            range.end()
-        ))
-    })?;
-    if !range.contains(&n) {
-        return Err(Usage(format!(
-            "{flag} takes a number from {} to {}, not {n}",
-            range.start(),
-            range.end()
-        )));
+impl Search {
+    /// The limits: the deep suite's when asked for, then each option given on top.
+    fn limits(&self) -> Limits {
+        let mut l = if self.deep {
+            Limits::deep()
+        } else {
+            Limits::default()
+        };
+        if let Some(Bound(b)) = self.preemption_bound {
+            l.model_bound = false;
+            l.preemption_bound = b;
+        }
+        if let Some(n) = self.iterations {
+            l.iterations = n as usize;
+        }
+        if let Some(n) = self.seed {
+            l.seed = n;
+        }
+        if let Some(n) = self.pct_depth {
+            l.pct_depth = n as usize;
+        }
+        if let Some(n) = self.budget {
+            // One cap for the exhaustive searches: loom's, shuttle DFS's, and loom's
+            // search for the fewest steps.
+            l.loom_budget = n;
+            l.dfs_budget = n as usize;
+            l.state_budget = n as usize;
+            l.steps_budget = l.steps_budget.min(n);
+        }
+        if let Some(t) = self.timeouts {
+            l.timeouts = t == OnOff::On;
+        }
+        if let Some(f) = self.fairness {
+            l.fairness = match f {
+                FairnessChoice::Strong => Fairness::Strong,
+                FairnessChoice::Weak => Fairness::Weak,
+                FairnessChoice::None => Fairness::None,
+            };
+        }
+        if let Some(r) = self.reduction {
+            l.reduction = r == OnOff::On;
+        }
+        l.verify_search |= self.verify_search;
+        l
     }
-    Ok(n)
-}
 
-/// The value of a two-way option such as `--spurious on|off`.
-fn choice(flag: &str, value: Option<&String>, yes: &str, no: &str) -> Result<bool, Usage> {
-    match value.map(String::as_str) {
-        Some(v) if v == yes => Ok(true),
-        Some(v) if v == no => Ok(false),
-        other => Err(Usage(format!(
-            "{flag} takes {yes} or {no}, not {}",
-            other.map_or("nothing".to_owned(), |v| format!("{v:?}"))
-        ))),
-    }
-}
-
-fn parse(args: &[String]) -> Result<Options, Usage> {
-    let mut o = Options::default();
-    if args.iter().any(|a| a == "--deep") {
-        o.limits = Limits::deep();
-    }
-    // Later options override what --deep chose.
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--checker" => {
-                let c = it
-                    .next()
-                    .ok_or_else(|| Usage("--checker needs a value".into()))?;
-                o.checkers = Some(if c == "all" {
-                    Checker::ALL.to_vec()
-                } else {
-                    vec![Checker::parse(c).ok_or_else(|| {
-                        Usage(format!(
-                            "unknown checker {c:?}; choose one of: loom, shuttle-pct, shuttle-random, shuttle-dfs, all"
-                        ))
-                    })?]
-                });
-            }
-            "--property" => {
-                o.property = Some(
-                    it.next()
-                        .ok_or_else(|| Usage("--property needs a value".into()))?
-                        .clone(),
-                )
-            }
-            "--scenario" => {
-                o.scenario = Some(
-                    it.next()
-                        .ok_or_else(|| Usage("--scenario needs a value".into()))?
-                        .clone(),
-                )
-            }
-            "--format" => {
-                let f = it
-                    .next()
-                    .ok_or_else(|| Usage("--format needs a value".into()))?;
-                if !["text", "markdown", "mermaid", "json"].contains(&f.as_str()) {
-                    return Err(Usage(format!(
-                        "unknown format {f:?}; choose one of: text, markdown, mermaid, json"
-                    )));
-                }
-                o.format = Some(f.clone());
-            }
-            "--preemption-bound" => {
-                o.limits.model_bound = false;
-                o.limits.preemption_bound = match it.next() {
-                    Some(v) if v == "none" => None,
-                    v => Some(number(a, v, 0..=20)?),
-                };
-            }
-            "--iterations" => o.limits.iterations = number(a, it.next(), 1..=10_000_000)?,
-            "--seed" => o.limits.seed = number(a, it.next(), 0..=u64::MAX)?,
-            "--pct-depth" => o.limits.pct_depth = number(a, it.next(), 1..=20)?,
-            "--budget" => {
-                // One cap for the exhaustive searches: loom's, shuttle DFS's, and loom's
-                // search for the fewest steps.
-                let n: u64 = number(a, it.next(), 1..=100_000_000)?;
-                o.limits.loom_budget = n;
-                o.limits.dfs_budget = n as usize;
-                o.limits.state_budget = n as usize;
-                o.limits.steps_budget = o.limits.steps_budget.min(n);
-            }
-            "--json" => o.json = true,
-            "--html" => {
-                o.html = Some(
-                    it.next()
-                        .ok_or_else(|| Usage("--html needs a directory".into()))?
-                        .clone(),
-                )
-            }
-            "--timeouts" => o.limits.timeouts = choice(a, it.next(), "on", "off")?,
-            "--verify-search" => o.limits.verify_search = true,
-            "--reduction" => o.limits.reduction = choice(a, it.next(), "on", "off")?,
-            "--fairness" => {
-                o.limits.fairness = match it.next().map(String::as_str) {
-                    Some("none") => Fairness::None,
-                    Some("weak") => Fairness::Weak,
-                    Some("strong") => Fairness::Strong,
-                    other => {
-                        return Err(Usage(format!(
-                            "--fairness takes none, weak or strong, not {}",
-                            other.map_or("nothing".to_owned(), |o| format!("{o:?}"))
-                        )));
-                    }
-                }
-            }
-            "--spurious" => o.spurious = Some(choice(a, it.next(), "on", "off")?),
-            "--shard" => {
-                let value = it.next();
-                o.shard = value.and_then(|v| Shard::parse(v)).ok_or_else(|| {
-                    Usage(format!(
-                        "--shard takes I/N, the I-th of N shares with 1 <= I <= N, not {}",
-                        value.map_or("nothing".to_owned(), |v| format!("{v:?}"))
-                    ))
-                })?;
-            }
-            "--steps" => o.all_steps = choice(a, it.next(), "all", "grouped")?,
-            "--deep" => o.deep = true,
-            // Asked for, the usage is output (stdout, exit 0), not a mistake.
-            "-h" | "--help" => {
-                o.help = true;
-                return Ok(o);
-            }
-            s if s.starts_with('-') => {
-                return Err(Usage(format!("unknown option {s:?}; see gilspec --help")));
-            }
-            _ => o.positional.push(a.clone()),
+    fn options(&self) -> Options {
+        Options {
+            deep: self.deep,
+            limits: self.limits(),
+            ..Options::default()
         }
     }
-    Ok(o)
+}
+
+fn checkers(choice: Option<CheckerChoice>) -> Option<Vec<Checker>> {
+    choice.map(|c| match c {
+        CheckerChoice::Loom => vec![Checker::Loom],
+        CheckerChoice::ShuttlePct => vec![Checker::ShuttlePct],
+        CheckerChoice::ShuttleRandom => vec![Checker::ShuttleRandom],
+        CheckerChoice::ShuttleDfs => vec![Checker::ShuttleDfs],
+        CheckerChoice::All => Checker::ALL.to_vec(),
+    })
+}
+
+fn on(choice: Option<OnOff>) -> Option<bool> {
+    choice.map(|c| c == OnOff::On)
+}
+
+impl RowOptions {
+    fn options(&self, models: Vec<String>) -> Options {
+        Options {
+            positional: models,
+            checkers: checkers(self.checker),
+            property: self.property.clone(),
+            spurious: on(self.spurious),
+            shard: self.shard.unwrap_or(Shard::WHOLE),
+            ..self.search.options()
+        }
+    }
+}
+
+impl Show {
+    fn apply(&self, o: Options) -> Options {
+        Options {
+            format: self.format,
+            all_steps: self.steps == Some(Steps::All),
+            ..o
+        }
+    }
 }
 
 fn find_model(id: &str) -> Result<&'static Model, Usage> {
     models::find(id).ok_or_else(|| {
+        let near = models::ids()
+            .into_iter()
+            .map(|m| (strsim::damerau_levenshtein(id, m), m))
+            .min()
+            .filter(|&(d, _)| d <= 3)
+            .map_or(String::new(), |(_, m)| format!("did you mean {m}? "));
         Usage(format!(
-            "unknown model {id:?}; choose one of: {}",
+            "unknown model {id:?}; {near}choose one of: {}",
             models::ids().join(", ")
         ))
     })
@@ -272,38 +477,99 @@ fn find_property(model: &Model, id: &str) -> Result<(), Usage> {
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, Usage> {
-    let (command, rest) = match args.first().map(String::as_str) {
-        None => ("check", &args[..0]),
-        Some(c) if !c.starts_with('-') => (c, &args[1..]),
-        Some(_) => ("check", args),
+fn run(cli: Cli) -> Result<ExitCode, Usage> {
+    let Some(command) = cli.command else {
+        return check_models(&check_options(Vec::new(), &cli.check));
     };
-    let opts = parse(rest)?;
-    if opts.help {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    }
     match command {
-        "list" => list(&opts),
-        "check" => check_models(&opts),
-        "merge" => merge(&opts),
-        "report" => html_report(&opts),
-        "trace" => trace(&opts),
-        "replay" => replay(&opts),
-        "stress" => stress(&opts),
-        "bench" => bench(&opts),
-        "docs" => docs(&opts),
-        "claims" => {
+        Command::List {
+            models,
+            deep,
+            spurious,
+        } => list(&Options {
+            positional: models,
+            deep,
+            spurious: on(spurious),
+            ..Options::default()
+        }),
+        Command::Check { models, options } => check_models(&check_options(models, &options)),
+        Command::Merge { files, json } => merge(&Options {
+            positional: files,
+            json,
+            ..Options::default()
+        }),
+        Command::Report { html, models, rows } => html_report(&html, &rows.options(models)),
+        Command::Trace {
+            model,
+            property,
+            checker,
+            scenario,
+            show,
+            search,
+        } => trace(&show.apply(Options {
+            positional: vec![model],
+            property,
+            checkers: checkers(checker),
+            scenario,
+            ..search.options()
+        })),
+        Command::Replay {
+            model,
+            replay: r,
+            show,
+            search,
+        } => replay(&show.apply(Options {
+            positional: vec![model, r],
+            ..search.options()
+        })),
+        Command::Claims => {
             print!("{}", gilspec::claims::page(models::ALL));
             Ok(ExitCode::SUCCESS)
         }
-        "help" => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
+        Command::Docs => docs(),
+        Command::Stress {
+            model,
+            property,
+            iterations,
+            deep,
+        } => {
+            let search = Search {
+                deep,
+                iterations,
+                ..Search::default()
+            };
+            stress(&Options {
+                positional: vec![model],
+                property,
+                ..search.options()
+            })
         }
-        other => Err(Usage(format!(
-            "unknown command {other:?}; choose one of: list, check, merge, report, trace, replay, stress, bench, claims, docs, help"
-        ))),
+        Command::Bench {
+            models,
+            deep,
+            timeouts,
+            budget,
+            spurious,
+        } => {
+            let search = Search {
+                deep,
+                timeouts,
+                budget,
+                ..Search::default()
+            };
+            bench(&Options {
+                positional: models,
+                spurious: on(spurious),
+                ..search.options()
+            })
+        }
+    }
+}
+
+fn check_options(models: Vec<String>, options: &CheckOptions) -> Options {
+    Options {
+        json: options.json,
+        ..options.rows.options(models)
     }
 }
 
@@ -508,10 +774,7 @@ fn catalogue_order(r: &TableRow) -> impl Ord + use<> {
 }
 
 /// The rows of `check`, as a page to open in a browser: `DIR/index.html`.
-fn html_report(opts: &Options) -> Result<ExitCode, Usage> {
-    let dir = opts.html.as_deref().ok_or_else(|| {
-        Usage("report needs --html DIR, the directory to write index.html into".into())
-    })?;
+fn html_report(dir: &str, opts: &Options) -> Result<ExitCode, Usage> {
     let dir = std::path::Path::new(dir);
     let cannot = |e: std::io::Error| Usage(format!("cannot write {}: {e}", dir.display()));
     // Reject bad input, then an unusable directory, before spending the checkers' time
@@ -531,13 +794,8 @@ fn html_report(opts: &Options) -> Result<ExitCode, Usage> {
 }
 
 /// Regenerate the generated pages of `docs/`.
-fn docs(opts: &Options) -> Result<ExitCode, Usage> {
-    if !opts.positional.is_empty() || opts.deep || opts.shard != Shard::WHOLE {
-        return Err(Usage(
-            "docs takes no models, sizes or shards: it regenerates every generated page".into(),
-        ));
-    }
-    let rows = check_rows(opts)?;
+fn docs() -> Result<ExitCode, Usage> {
+    let rows = check_rows(&Options::default())?;
     let scenarios = report::scenario_runs(models::ALL);
     let mut pages = vec![
         ("docs/verdicts.md".to_owned(), report::markdown_table(&rows)),
@@ -710,14 +968,14 @@ fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
     } else {
         header.to_owned()
     };
-    match opts.format.as_deref().unwrap_or("text") {
-        "json" => println!(
+    match opts.format.unwrap_or(Format::Text) {
+        Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&trace.to_json()).expect("json")
         ),
-        "markdown" => print!("{header}\n\n{}", shown.to_markdown()),
-        "mermaid" => print!("{}", shown.to_mermaid()),
-        _ => print!("{header}\n\n{}", shown.to_text()),
+        Format::Markdown => print!("{header}\n\n{}", shown.to_markdown()),
+        Format::Mermaid => print!("{}", shown.to_mermaid()),
+        Format::Text => print!("{header}\n\n{}", shown.to_text()),
     }
 }
 
@@ -744,7 +1002,7 @@ fn trace(opts: &Options) -> Result<ExitCode, Usage> {
     // With nothing chosen, show the model's scenario from the literature first (if it has
     // one), then the checker's own counterexample for the same property. JSON and Mermaid
     // are one document each: they get the counterexample alone.
-    let one_document = matches!(opts.format.as_deref(), Some("json" | "mermaid"));
+    let one_document = matches!(opts.format, Some(Format::Json | Format::Mermaid));
     if let (None, None, Some(scenario), false) = (
         &opts.property,
         &opts.checkers,

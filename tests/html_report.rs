@@ -120,10 +120,10 @@ fn report_exits_like_check_and_rejects_bad_input_with_one_line() {
     let unused = dir.join("unused");
     let unused = unused.to_str().unwrap();
     for (args, mentions) in [
-        (&["report", "mp-value"][..], "--html DIR"),
+        (&["report", "mp-value"][..], "--html <DIR>"),
         (
             &["report", "mp-value", "--html"][..],
-            "--html needs a directory",
+            "a value is required for '--html <DIR>'",
         ),
         (
             &["report", "--html", not_a_dir, "mp-value"][..],
