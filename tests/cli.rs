@@ -408,6 +408,22 @@ fn a_check_shows_progress_on_a_terminal_and_stays_quiet_otherwise() {
     assert!(err.is_empty(), "piped: no progress, got {err:?}");
 }
 
+/// Shuttle's own chatter on stderr is silenced while it runs; the status line has a
+/// descriptor of its own and keeps counting through a shuttle row.
+#[test]
+fn the_status_line_keeps_counting_while_shuttle_runs() {
+    let shown = on_a_terminal(
+        "check gil-handoff --checker shuttle-random --property at_most_one_gil_holder --spurious off --iterations 20000",
+    );
+    let counts: std::collections::BTreeSet<u64> = shown
+        .split("under shuttle-random: ")
+        .skip(1)
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    assert!(counts.len() >= 2, "the count moved during the row: {shown:?}");
+}
+
 #[test]
 fn list_shows_the_models_asked_for_with_their_scenarios() {
     let (code, out, err) = gilspec(&["list", "gil-handoff"]);
@@ -442,7 +458,10 @@ fn a_budget_bounds_the_search_and_is_not_called_a_pass() {
     let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(rows[0]["verdict"], "inconclusive", "{out}");
     assert_eq!(rows[0]["executions"], 100, "{out}");
-    assert_usage_error(&["check", "--budget", "0"], &["--budget", "0 is not in 1..=100000000"]);
+    assert_usage_error(
+        &["check", "--budget", "0"],
+        &["--budget", "0 is not in 1..=100000000"],
+    );
 }
 
 /// A check of a few quick models under loom, as JSON rows.
@@ -567,7 +586,10 @@ fn merge_rejects_what_is_not_the_shares_of_one_check() {
     let copy = file("copy.json", &std::fs::read_to_string(&share).unwrap());
     let missing = dir.join("missing.json").to_str().unwrap().to_owned();
 
-    assert_usage_error(&["merge"], &["required arguments were not provided: <FILE>"]);
+    assert_usage_error(
+        &["merge"],
+        &["required arguments were not provided: <FILE>"],
+    );
     assert_usage_error(&["merge", &missing], &["cannot read", "missing.json"]);
     assert_usage_error(
         &["merge", &file("text.json", "not json")],

@@ -1,0 +1,173 @@
+//! The commands behind the command line (`main.rs` holds only its clap types): what
+//! each command was asked for, resolved into `Options`, and what the commands share.
+
+mod measure;
+mod progress;
+mod traces;
+mod verdicts;
+
+pub(crate) use measure::{bench, stress};
+pub(crate) use traces::{replay, trace};
+pub(crate) use verdicts::{check_models, docs, html_report, list, merge};
+
+use gilspec::check::Limits;
+use gilspec::model::{Checker, Model, Params};
+use gilspec::models;
+use gilspec::report::{self, Row, TableRow};
+use gilspec::shard::{Selection, Shard};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// How a trace is printed.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Markdown,
+    Mermaid,
+    Json,
+}
+
+/// A command-line mistake: one line, exit code 2.
+pub(crate) struct Usage(pub(crate) String);
+
+/// What a command was asked for, resolved: the rows, the limits and the output.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub(crate) positional: Vec<String>,
+    pub(crate) checkers: Option<Vec<Checker>>,
+    pub(crate) property: Option<String>,
+    pub(crate) scenario: Option<String>,
+    pub(crate) format: Option<Format>,
+    pub(crate) json: bool,
+    /// Show every step of a trace instead of grouping a thread's consecutive steps.
+    pub(crate) all_steps: bool,
+    pub(crate) deep: bool,
+    /// Spurious wakeups on or off; both (for models with condvars) when not given.
+    pub(crate) spurious: Option<bool>,
+    /// The share of the rows to check.
+    pub(crate) shard: Shard,
+    pub(crate) limits: Limits,
+}
+
+pub(crate) fn find_model(id: &str) -> Result<&'static Model, Usage> {
+    models::find(id).ok_or_else(|| {
+        let near = models::ids()
+            .into_iter()
+            .map(|m| (strsim::damerau_levenshtein(id, m), m))
+            .min()
+            .filter(|&(d, _)| d <= 3)
+            .map_or(String::new(), |(_, m)| format!("did you mean {m}? "));
+        Usage(format!(
+            "unknown model {id:?}; {near}choose one of: {}",
+            models::ids().join(", ")
+        ))
+    })
+}
+
+pub(crate) fn find_property(model: &Model, id: &str) -> Result<(), Usage> {
+    match model.property(id) {
+        Some(_) => Ok(()),
+        None => Err(Usage(format!(
+            "model {} has no property {id:?}; choose one of: {}",
+            model.id,
+            model
+                .properties
+                .iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+pub(crate) fn params(opts: &Options) -> Params {
+    let base = if opts.deep {
+        Params::DEEP
+    } else {
+        Params::DEFAULT
+    };
+    base.with_spurious(opts.spurious == Some(true))
+}
+
+/// The rows the options choose among `models` and `checkers`.
+pub(crate) fn selection<'a>(
+    opts: &'a Options,
+    models: &'a [&'static Model],
+    checkers: &'a [Checker],
+) -> Selection<'a> {
+    Selection {
+        models,
+        spurious: opts.spurious,
+        property: opts.property.as_deref(),
+        checkers,
+    }
+}
+
+/// The models the options name (every model when they name none), each with the chosen
+/// property.
+pub(crate) fn selected_models(opts: &Options) -> Result<Vec<&'static Model>, Usage> {
+    let models: Vec<&'static Model> = if opts.positional.is_empty() {
+        models::ALL.to_vec()
+    } else {
+        opts.positional
+            .iter()
+            .map(|id| find_model(id))
+            .collect::<Result<_, _>>()?
+    };
+    if let Some(p) = &opts.property {
+        for m in &models {
+            find_property(m, p)?;
+        }
+    }
+    Ok(models)
+}
+
+/// Check the models, properties and checkers the options select (the share `--shard`
+/// names), with progress on a terminal.
+pub(crate) fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
+    let models = selected_models(opts)?;
+    let checkers = opts
+        .checkers
+        .clone()
+        .unwrap_or_else(|| Checker::ALL.to_vec());
+    let planned = selection(opts, &models, &checkers).rows(opts.shard);
+    let progress = (!opts.json && std::io::stderr().is_terminal())
+        .then(|| progress::Progress::start(planned.len()));
+    let mut rows: Vec<Row> = Vec::new();
+    for row in &planned {
+        if let Some(progress) = &progress {
+            let s = if row.spurious { " (spurious on)" } else { "" };
+            let label = format!("{} {}{s} under {}", row.model.id, row.property, row.checker);
+            progress.now(rows.len() + 1, label);
+        }
+        let params = params(opts).with_spurious(row.spurious);
+        rows.push(report::check_row(
+            row.model,
+            row.property,
+            row.checker,
+            params,
+            &opts.limits,
+        ));
+    }
+    Ok(rows)
+}
+
+pub(crate) fn print_json(rows: Vec<serde_json::Value>) {
+    let array = serde_json::Value::Array(rows);
+    println!("{}", serde_json::to_string_pretty(&array).expect("json"));
+}
+
+/// The table of `check` (and of `merge`), with its summary line.
+pub(crate) fn print_table(rows: &[TableRow]) {
+    print!("{}", report::table(rows));
+    println!("\n{}", report::summary(rows));
+}
+
+/// 0 when every verdict equals its expectation, 1 when one does not.
+pub(crate) fn verdicts_exit_code(rows: &[TableRow]) -> ExitCode {
+    if rows.iter().all(|r| r.as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
