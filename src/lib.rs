@@ -18,6 +18,7 @@ pub mod model;
 pub mod prelude;
 pub mod report;
 pub mod runtime;
+pub mod schema;
 pub mod shard;
 pub mod trace;
 

@@ -4,7 +4,8 @@
 use crate::check::{self, Failure, Limits, Outcome, Schedule, Verdict};
 use crate::model::{Checker, Expected, Model, Params, Scenario};
 use crate::runtime::context::WaitEvents;
-use serde_json::{Value, json};
+use crate::schema;
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -171,47 +172,56 @@ impl Row {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The row in the JSON schema (`schema::Row`, `docs/json.md`).
+    pub fn to_schema(&self) -> schema::Row {
         let o = &self.outcome;
-        let mut v = json!({
-            "model": self.model,
-            "threads": self.params.threads,
-            "spurious": self.params.spurious,
-            "timeouts": self.timeouts,
-            "property": o.property,
-            "checker": o.checker.id(),
-            "verdict": o.verdict.id(),
-            "expected": self.expected.map(expected_id),
-            "as_expected": self.as_expected(),
-            // What the table shows, so that `gilspec merge` prints the same table.
-            "verdict_text": self.verdict_text(),
-            "executions": o.executions,
-            "exhaustive": o.exhaustive,
-            "bound": o.bound,
-            "millis": o.millis as u64,
-            "reached": o.reached,
-        });
-        if let Some(k) = expected_preemptions(self.expected) {
-            v["expected_preemptions"] = json!(k);
+        schema::Row {
+            schema: schema::VERSION,
+            model: self.model.to_owned(),
+            threads: self.params.threads,
+            spurious: self.params.spurious,
+            timeouts: self.timeouts,
+            property: o.property.clone(),
+            checker: o.checker.id().to_owned(),
+            verdict: o.verdict.id().to_owned(),
+            expected: self.expected.map(|e| expected_id(e).to_owned()),
+            expected_preemptions: expected_preemptions(self.expected),
+            as_expected: self.as_expected(),
+            verdict_text: self.verdict_text(),
+            executions: o.executions,
+            bound: o.bound.clone(),
+            exhaustive: o.exhaustive,
+            millis: o.millis as u64,
+            reached: o.reached.iter().map(|s| s.to_string()).collect(),
+            note: o.note.clone(),
+            counterexample: self.counterexample(),
         }
-        if let Some(note) = &o.note {
-            v["note"] = json!(note);
-        }
-        if let Some(f) = failure(self) {
-            v["message"] = json!(f.violation.message);
-            v["found_at_execution"] = json!(f.execution);
-            v["steps"] = json!(f.trace.len());
-            v["context_switches"] = json!(f.trace.context_switches());
-            v["preemptions"] = json!(o.preemptions);
-            v["preemptions_minimal"] = json!(o.preemptions_minimal);
-            v["steps_minimal"] = json!(o.steps_minimal);
-            if let Some(n) = o.shortest_among {
-                v["shortest_among"] = json!(n);
-            }
-            v["trace"] = f.trace.to_json();
-            v["replay"] = json!(self.replay().map(|r| r.to_string()));
-        }
-        v
+    }
+
+    /// The row's counterexample in the JSON schema, if it has one.
+    pub fn counterexample(&self) -> Option<schema::Counterexample> {
+        let o = &self.outcome;
+        let f = failure(self)?;
+        Some(schema::Counterexample {
+            schema: schema::VERSION,
+            model: self.model.to_owned(),
+            property: o.property.clone(),
+            violated: Some(f.violation.property.clone()),
+            message: Some(f.violation.message.clone()),
+            replay: self.replay().map(|r| r.to_string()),
+            found_at_execution: f.execution,
+            context_switches: f.trace.context_switches(),
+            preemptions: o.preemptions,
+            preemptions_minimal: o.preemptions_minimal,
+            steps_minimal: o.steps_minimal,
+            shortest_among: o.shortest_among,
+            cycle_from: f.schedule_cycle(),
+            steps: f.trace.to_schema(),
+        })
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.to_schema()).expect("a row is JSON")
     }
 
     /// The row as the terminal table shows it.
@@ -252,51 +262,28 @@ impl TableRow {
     /// Read a row of `gilspec check --json`; the error names the field that is missing
     /// or of the wrong kind.
     pub fn from_json(v: &Value) -> Result<TableRow, String> {
-        if !v.is_object() {
-            return Err(format!("{v} is not an object"));
+        let row: schema::Row = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        if row.schema != schema::VERSION {
+            return Err(format!(
+                "schema {} (this gilspec reads schema {})",
+                row.schema,
+                schema::VERSION
+            ));
         }
-        let field = |key: &str, kind: &str| format!("no {kind} {key:?}");
-        let text = |key: &str| {
-            v.get(key)
-                .and_then(Value::as_str)
-                .ok_or_else(|| field(key, "string"))
-        };
-        let number = |key: &str| {
-            v.get(key)
-                .and_then(Value::as_u64)
-                .ok_or_else(|| field(key, "whole number"))
-        };
-        let flag = |key: &str| {
-            v.get(key)
-                .and_then(Value::as_bool)
-                .ok_or_else(|| field(key, "true or false"))
-        };
-        // Absent (or null) when the row has none.
-        let optional = |key: &str, is_kind: fn(&Value) -> bool, kind: &str| match v.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(x) if is_kind(x) => Ok(Some(x)),
-            Some(_) => Err(field(key, kind)),
-        };
-        let threads =
-            usize::try_from(number("threads")?).map_err(|_| field("threads", "whole number"))?;
-        let expected = optional("expected", Value::is_string, "string")?.and_then(Value::as_str);
-        let expected_preemptions = optional("expected_preemptions", Value::is_u64, "whole number")?
-            .and_then(Value::as_u64)
-            .map(|k| k as usize);
         Ok(TableRow {
-            model: text("model")?.to_owned(),
+            model: row.model,
             params: Params {
-                threads,
-                spurious: flag("spurious")?,
+                threads: row.threads,
+                spurious: row.spurious,
             },
-            property: text("property")?.to_owned(),
-            checker: text("checker")?.to_owned(),
-            verdict: text("verdict_text")?.to_owned(),
-            expected: expected_text(expected, expected_preemptions),
-            as_expected: flag("as_expected")?,
-            executions: number("executions")?,
-            millis: number("millis")?,
-            steps: optional("steps", Value::is_u64, "whole number")?.and_then(Value::as_u64),
+            property: row.property,
+            checker: row.checker,
+            verdict: row.verdict_text,
+            expected: expected_text(row.expected.as_deref(), row.expected_preemptions),
+            as_expected: row.as_expected,
+            executions: row.executions,
+            millis: row.millis,
+            steps: row.counterexample.map(|c| c.steps.len() as u64),
         })
     }
 

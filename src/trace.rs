@@ -4,7 +4,7 @@
 //! and by the heap (allocation, free, violations). They live in plain std memory that the
 //! checkers cannot see, so recording never changes what loom or shuttle explore.
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// One access to a named shared value.
@@ -57,55 +57,31 @@ impl Event {
         parts.join("; ")
     }
 
-    /// The values this step wrote, as a JSON object `{var: new value}`.
-    pub fn changed_state(&self) -> Value {
-        let mut map = serde_json::Map::new();
+    /// The step in the JSON schema (`schema::Step`).
+    pub fn to_schema(&self) -> crate::schema::Step {
+        let mut step = crate::schema::Step {
+            step: self.step,
+            thread: self.thread.clone(),
+            action: self.action.clone(),
+            read: BTreeMap::new(),
+            before: BTreeMap::new(),
+            state: BTreeMap::new(),
+            note: self.note.clone(),
+        };
         for a in &self.accesses {
-            if let Access::Write { var, after, .. } = a {
-                map.insert(var.clone(), json!(after));
+            match a {
+                Access::Read { var, value } => {
+                    step.read.insert(var.clone(), *value);
+                }
+                Access::Write { var, before, after } => {
+                    if let Some(b) = before {
+                        step.before.insert(var.clone(), *b);
+                    }
+                    step.state.insert(var.clone(), *after);
+                }
             }
         }
-        Value::Object(map)
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "step": self.step,
-            "thread": self.thread,
-            "action": self.action,
-            "state": self.changed_state(),
-        });
-        let reads: serde_json::Map<String, Value> = self
-            .accesses
-            .iter()
-            .filter_map(|a| match a {
-                Access::Read { var, value } => Some((var.clone(), json!(value))),
-                Access::Write { .. } => None,
-            })
-            .collect();
-        if !reads.is_empty() {
-            v["read"] = Value::Object(reads);
-        }
-        // What each written value was before this step, where one was written before.
-        let before: serde_json::Map<String, Value> = self
-            .accesses
-            .iter()
-            .filter_map(|a| match a {
-                Access::Write {
-                    var,
-                    before: Some(b),
-                    ..
-                } => Some((var.clone(), json!(b))),
-                _ => None,
-            })
-            .collect();
-        if !before.is_empty() {
-            v["before"] = Value::Object(before);
-        }
-        if let Some(note) = &self.note {
-            v["note"] = json!(note);
-        }
-        v
+        step
     }
 }
 
@@ -327,8 +303,9 @@ impl Trace {
         out
     }
 
-    pub fn to_json(&self) -> Value {
-        Value::Array(self.events.iter().map(Event::to_json).collect())
+    /// The steps in the JSON schema (`schema::Step`).
+    pub fn to_schema(&self) -> Vec<crate::schema::Step> {
+        self.events.iter().map(Event::to_schema).collect()
     }
 
     /// A Mermaid sequence diagram (it renders on GitHub): one lifeline per thread and one

@@ -165,7 +165,10 @@ fn a_schedule_that_is_not_the_models_is_bad_input_not_a_finding() {
         "--json",
     ]);
     let rows: Value = serde_json::from_str(&out).unwrap();
-    let valid = rows[0]["replay"].as_str().unwrap().to_owned();
+    let valid = rows[0]["counterexample"]["replay"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         gilspec(&["replay", "refcount-plain", &valid]).0,
         0,
@@ -242,20 +245,24 @@ fn check_json_rows_carry_the_documented_fields() {
             assert!(row.get(key).is_some(), "{key} missing from {row}");
         }
         if row["verdict"] == "violated" {
-            let trace = row["trace"].as_array().expect("a violation has a trace");
+            assert_eq!(row["schema"], 1, "{row}");
+            let c = &row["counterexample"];
+            let trace = c["steps"].as_array().expect("a violation has its steps");
             for key in ["step", "thread", "action", "state"] {
                 assert!(trace[0].get(key).is_some(), "trace steps have {key}");
             }
             for key in [
                 "preemptions",
                 "preemptions_minimal",
-                "steps",
                 "steps_minimal",
-                // refcount-plain's data names the preemptions each loom violation needs.
-                "expected_preemptions",
+                "message",
+                "violated",
+                "replay",
             ] {
-                assert!(row.get(key).is_some(), "{key} missing from a violated row");
+                assert!(c.get(key).is_some(), "{key} missing from a counterexample");
             }
+            // refcount-plain's data names the preemptions each loom violation needs.
+            assert!(row.get("expected_preemptions").is_some(), "{row}");
             // A write of a value written before says what it was ("1 → 2" in the table).
             assert!(
                 trace
@@ -264,7 +271,7 @@ fn check_json_rows_carry_the_documented_fields() {
                 "{row}"
             );
             // What `replay` prints round-trips through the CLI.
-            let replay = row["replay"].as_str().unwrap();
+            let replay = c["replay"].as_str().unwrap();
             let (code, out, err) = gilspec(&["replay", "refcount-plain", replay]);
             assert_eq!(code, 0, "{err}");
             assert!(out.contains("violation"), "{out}");
@@ -331,7 +338,10 @@ fn timeouts_can_be_switched_off() {
     assert_eq!(row["timeouts"], false);
     assert_eq!(row["verdict"], "violated", "{row}");
     assert!(
-        row["message"].as_str().unwrap().contains("deadlock"),
+        row["counterexample"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deadlock"),
         "{row}"
     );
     let (code, out, _) = gilspec(&[
@@ -370,13 +380,26 @@ fn traces_come_in_every_format() {
     );
     let (code, out, _) = gilspec(&[&base[..], &["json"]].concat());
     assert_eq!(code, 0);
-    let steps: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
+    // The JSON carries the verdict, the message and the replay string with the steps.
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["schema"], 1, "{doc}");
+    assert_eq!(doc["violated"], "no_deadlock", "{doc}");
+    assert!(
+        doc["message"].as_str().unwrap().contains("deadlock"),
+        "{doc}"
+    );
+    let replay = doc["replay"].as_str().unwrap();
+    assert_eq!(
+        gilspec(&["replay", "objlock-abba", replay]).0,
+        0,
+        "{replay}"
+    );
+    assert!(doc["steps"].as_array().is_some_and(|s| !s.is_empty()));
     // A model with a scenario still gives one document in the machine formats.
     let (code, out, _) = gilspec(&["trace", "refcount-plain", "--format", "json"]);
     assert_eq!(code, 0);
-    let steps: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
-    assert!(steps.as_array().is_some_and(|s| !s.is_empty()));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert!(doc["steps"].as_array().is_some_and(|s| !s.is_empty()));
     let (_, out, _) = gilspec(&["trace", "refcount-plain", "--format", "mermaid"]);
     assert_eq!(out.matches("sequenceDiagram").count(), 1, "{out}");
 }
@@ -421,7 +444,10 @@ fn the_status_line_keeps_counting_while_shuttle_runs() {
         .filter_map(|rest| rest.split(' ').next()?.parse().ok())
         .filter(|&n| n > 0)
         .collect();
-    assert!(counts.len() >= 2, "the count moved during the row: {shown:?}");
+    assert!(
+        counts.len() >= 2,
+        "the count moved during the row: {shown:?}"
+    );
 }
 
 #[test]
@@ -583,7 +609,8 @@ fn merge_rejects_what_is_not_the_shares_of_one_check() {
         path.to_str().unwrap().to_owned()
     };
     let share = write_rows(&dir.join("share.json"), &quick_check(&["--shard", "1/2"]));
-    let copy = file("copy.json", &std::fs::read_to_string(&share).unwrap());
+    let share_text = std::fs::read_to_string(&share).unwrap();
+    let copy = file("copy.json", &share_text);
     let missing = dir.join("missing.json").to_str().unwrap().to_owned();
 
     assert_usage_error(
@@ -605,7 +632,24 @@ fn merge_rejects_what_is_not_the_shares_of_one_check() {
     );
     assert_usage_error(
         &["merge", &file("partial.json", r#"[{"model": "mp-value"}]"#)],
-        &["item 1 is not a row", "threads"],
+        &["item 1 is not a row", "missing field `schema`"],
+    );
+    assert_usage_error(
+        &[
+            "merge",
+            &file("partial.json", r#"[{"schema": 1, "model": "mp-value"}]"#),
+        ],
+        &["item 1 is not a row", "missing field `threads`"],
+    );
+    assert_usage_error(
+        &[
+            "merge",
+            &file(
+                "future.json",
+                &share_text.replace("\"schema\": 1", "\"schema\": 2"),
+            ),
+        ],
+        &["schema 2 (this gilspec reads schema 1)"],
     );
     assert_usage_error(
         &["merge", &share, &copy],

@@ -63,3 +63,41 @@ fn every_family_chapter_has_its_generated_blocks() {
         );
     }
 }
+
+/// docs/json.md documents every field gilspec writes, and only fields that exist.
+#[test]
+fn the_json_page_documents_every_field() {
+    use gilspec::check::Limits;
+    use gilspec::model::{Checker, Params};
+    use gilspec::report;
+    let page = std::fs::read_to_string("docs/json.md").expect("docs/json.md");
+    let schema = std::fs::read_to_string("src/schema.rs").expect("src/schema.rs");
+    let model = models::find("refcount-plain").unwrap();
+    let row = report::check_row(
+        model,
+        "no_leak",
+        Checker::Loom,
+        Params::DEFAULT,
+        &Limits::default(),
+    );
+    let json = row.to_json();
+    let c = &json["counterexample"];
+    let step = &c["steps"][0];
+    let mut written: Vec<&String> = Vec::new();
+    for object in [&json, c, step] {
+        written.extend(object.as_object().expect("an object").keys());
+    }
+    for key in written {
+        assert!(
+            page.contains(&format!("| `{key}` |")),
+            "docs/json.md does not document {key:?}"
+        );
+    }
+    for line in page.lines().filter(|l| l.starts_with("| `")) {
+        let key = line[3..].split('`').next().unwrap();
+        assert!(
+            schema.contains(&format!("pub {key}:")),
+            "docs/json.md documents {key:?}, which src/schema.rs does not have"
+        );
+    }
+}

@@ -96,7 +96,7 @@ fn valid_replays() -> &'static [String] {
             let (_, out, err) = run(&args);
             let rows: serde_json::Value = serde_json::from_str(&out).expect(&err);
             for row in rows.as_array().unwrap() {
-                if let Some(r) = row["replay"].as_str() {
+                if let Some(r) = row["counterexample"]["replay"].as_str() {
                     found.push(r.to_owned());
                 }
             }

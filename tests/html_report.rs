@@ -62,7 +62,10 @@ fn report_writes_a_page_that_steps_through_counterexamples() {
     let url = format!("file://{}", page.display());
 
     // The first counterexample, as #selftest opens it: at step 0, then Next ×3, Previous ×1.
-    let first = rows.iter().position(|r| r.get("trace").is_some()).unwrap();
+    let first = rows
+        .iter()
+        .position(|r| r.get("counterexample").is_some())
+        .unwrap();
     let result = selftest(&browser, &dir, &format!("{url}#selftest"));
     assert_shows_step(&result, rows, first, 2);
 
@@ -180,7 +183,7 @@ fn assert_shows_step(result: &Value, rows: &[Value], index: usize, step: usize) 
         result.get("error").is_none(),
         "the self-test failed: {result}"
     );
-    let trace = rows[index]["trace"].as_array().unwrap();
+    let trace = rows[index]["counterexample"]["steps"].as_array().unwrap();
     let event = &trace[step - 1];
     assert_eq!(result["opened"], index, "{result}");
     assert_eq!(result["step"], step, "the step counter: {result}");
@@ -240,7 +243,7 @@ fn cumulative_state(steps: &[Value]) -> Value {
 /// the values written before it: its row index and the step's number.
 fn find_step(rows: &[Value], wanted: &dyn Fn(&Value, &Value) -> bool) -> Option<(usize, usize)> {
     rows.iter().enumerate().find_map(|(index, row)| {
-        let trace = row.get("trace")?.as_array()?;
+        let trace = row.get("counterexample")?.get("steps")?.as_array()?;
         let step = (3..=trace.len())
             .find(|&s| wanted(&trace[s - 1], &cumulative_state(&trace[..s - 1])))?;
         Some((index, step))

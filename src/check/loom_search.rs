@@ -182,8 +182,13 @@ pub fn explore_loom(body: &Body, property: &str, limits: &Limits, bound: Option<
 
 pub(super) fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcome {
     let bound = limits.preemption_bound;
-    let bound_text =
-        |b: Option<usize>| b.map_or("exhaustive".to_owned(), |k| format!("preemption bound {k}"));
+    // "exhaustive" only for a search that explored everything; one that stopped (at a
+    // violation, or its budget) ran with no preemption bound.
+    let bound_text = |b: Option<usize>| {
+        b.map_or("no preemption bound".to_owned(), |k| {
+            format!("preemption bound {k}")
+        })
+    };
     let run = explore_loom(body, property, limits, bound);
     let budget_spent = run.budget_spent;
     let mut o = judged(Checker::Loom, property, bound_text(bound), run);
@@ -191,8 +196,9 @@ pub(super) fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcom
         if budget_spent {
             o.verdict = Verdict::Inconclusive;
             o.note = Some(format!("budget spent: {} executions", limits.loom_budget));
-        } else {
-            o.exhaustive = bound.is_none();
+        } else if bound.is_none() {
+            o.exhaustive = true;
+            o.bound = "exhaustive".to_owned();
         }
     }
     if o.verdict != Verdict::Violated {

@@ -4,9 +4,44 @@ use super::{Format, Options, Usage, find_model, find_property, params};
 use gilspec::check::{self, Limits};
 use gilspec::model::{Checker, Model};
 use gilspec::report::{self, Replay};
+use gilspec::schema;
+use gilspec::trace::Trace;
 use std::process::ExitCode;
 
-pub(crate) fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::Trace) {
+/// An execution that is not a checker's row (a scenario, a replay) as a JSON document.
+fn document(
+    model: &str,
+    property: &str,
+    failure: Option<&check::Failure>,
+    replay: Option<String>,
+    trace: &Trace,
+) -> schema::Counterexample {
+    schema::Counterexample {
+        schema: schema::VERSION,
+        model: model.to_owned(),
+        property: property.to_owned(),
+        violated: failure.map(|f| f.violation.property.clone()),
+        message: failure.map(|f| f.violation.message.clone()),
+        replay,
+        found_at_execution: failure.map_or(1, |f| f.execution),
+        context_switches: trace.context_switches(),
+        preemptions: None,
+        preemptions_minimal: false,
+        steps_minimal: false,
+        shortest_among: None,
+        cycle_from: failure.and_then(|f| f.schedule_cycle()),
+        steps: trace.to_schema(),
+    }
+}
+
+/// Print `trace` in the chosen format: for JSON, `document` (the verdict, the message and
+/// the replay string with the steps).
+pub(crate) fn print_trace(
+    opts: &Options,
+    header: &str,
+    trace: &Trace,
+    document: impl FnOnce() -> schema::Counterexample,
+) {
     let shown = if opts.all_steps {
         trace.clone()
     } else {
@@ -24,7 +59,7 @@ pub(crate) fn print_trace(opts: &Options, header: &str, trace: &gilspec::trace::
     match opts.format.unwrap_or(Format::Text) {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&trace.to_json()).expect("json")
+            serde_json::to_string_pretty(&document()).expect("a counterexample is JSON")
         ),
         Format::Markdown => print!("{header}\n\n{}", shown.to_markdown()),
         Format::Mermaid => print!("{}", shown.to_mermaid()),
@@ -97,7 +132,26 @@ pub(crate) fn show_scenario(
         scenario.source,
         scenario.steps().len()
     );
-    print_trace(opts, &header, &trace);
+    let replay = Replay {
+        property: scenario.property.to_owned(),
+        params: gilspec::model::Params {
+            threads: scenario.threads,
+            spurious: false,
+        },
+        schedule: check::Schedule::Script {
+            threads: scenario.steps(),
+            events: scenario.wait_events.to_vec(),
+        },
+    };
+    print_trace(opts, &header, &trace, || {
+        document(
+            model.id,
+            scenario.property,
+            run.failure.as_ref(),
+            Some(replay.to_string()),
+            &trace,
+        )
+    });
     ExitCode::SUCCESS
 }
 
@@ -124,7 +178,9 @@ pub(crate) fn counterexample(
                     model.id,
                     row.replay().expect("violated rows replay")
                 );
-                print_trace(opts, &header, &f.trace);
+                print_trace(opts, &header, &f.trace, || {
+                    row.counterexample().expect("a row with a failure")
+                });
                 return Ok(ExitCode::SUCCESS);
             }
             None => println!(
@@ -171,7 +227,15 @@ pub(crate) fn replay(opts: &Options) -> Result<ExitCode, Usage> {
                 "{} — {}: {}\nreplayed {}",
                 model.id, replay.property, f.violation.message, replay
             );
-            print_trace(opts, &header, &f.trace);
+            print_trace(opts, &header, &f.trace, || {
+                document(
+                    model.id,
+                    &replay.property,
+                    Some(&f),
+                    Some(replay.to_string()),
+                    &f.trace,
+                )
+            });
             Ok(ExitCode::SUCCESS)
         }
         Some(f) => {

@@ -2,7 +2,12 @@
 // The rows are those of `gilspec check --json`, embedded in the page.
 "use strict";
 
-const rows = JSON.parse(document.getElementById("data").textContent);
+// Rows in gilspec's JSON schema (docs/json.md); a counterexample's fields are read as
+// the row's own.
+const rows = JSON.parse(document.getElementById("data").textContent).map((r) => {
+  const c = r.counterexample;
+  return c ? { ...r, ...c, property: r.property, steps: c.steps.length, trace: c.steps } : r;
+});
 const CHECKERS = ["loom", "shuttle-pct", "shuttle-random", "shuttle-dfs"];
 const $ = (id) => document.getElementById(id);
 
