@@ -67,6 +67,109 @@ pub const ALL: &[&Model] = &[
     &multiprocessing::MP_QUEUE,
 ];
 
+/// A family of models: the book chapter that tells their story, and the models in it
+/// (`check` groups its output by family).
+pub struct Family {
+    pub title: &'static str,
+    pub chapter: &'static str,
+    pub models: &'static [&'static str],
+}
+
+/// Every model in exactly one family (`tests/registry.rs` checks it), in reading order.
+pub const FAMILIES: &[Family] = &[
+    Family {
+        title: "Reference counting: why the GIL exists",
+        chapter: "docs/refcount.md",
+        models: &[
+            "refcount-plain",
+            "refcount-gil",
+            "refcount-atomic",
+            "refcount-atomic-split-test",
+            "refcount-object-mutex",
+            "refcount-atomic-relaxed",
+            "refcount-atomic-fenced",
+            "refcount-immortal",
+            "subinterp-shared-mortal",
+            "refcount-cycle",
+            "refcount-cycle-collected",
+        ],
+    },
+    Family {
+        title: "Biased reference counting",
+        chapter: "docs/brc.md",
+        models: &[
+            "brc",
+            "brc-no-queue",
+            "brc-store-after-merged",
+            "brc-try-incref",
+            "brc-tryincref-at-zero",
+            "brc-last-use",
+            "brc-relaxed-merge-load",
+        ],
+    },
+    Family {
+        title: "Condition variables as POSIX defines them",
+        chapter: "docs/condvar.md",
+        models: &[
+            "condvar-wait-loop",
+            "condvar-wait-once",
+            "timed-wait-never-released",
+            "timed-wait-released",
+        ],
+    },
+    Family {
+        title: "The GIL handoff",
+        chapter: "docs/handoff.md",
+        models: &[
+            "gil-handoff",
+            "gil-handoff-no-force-switch",
+            "gil-lost-wakeup",
+            "gil-lost-wakeup-timed",
+            "gil-exit-with-drop-request",
+            "gil-exit-resets-drop-request",
+            "gil-old-ticks",
+            "gil-extension-lock",
+            "gil-extension-lock-released",
+        ],
+    },
+    Family {
+        title: "What the GIL does not protect",
+        chapter: "docs/bytecode.md",
+        models: &[
+            "bytecode-rmw-every-op",
+            "bytecode-rmw-310",
+            "bytecode-rmw-call",
+            "cython-nogil-touches-object",
+            "cython-nogil-with-gil",
+        ],
+    },
+    Family {
+        title: "Per-object locks and critical sections",
+        chapter: "docs/objlock.md",
+        models: &[
+            "objlock-abba",
+            "objlock-ordered",
+            "objlock-critical-section",
+        ],
+    },
+    Family {
+        title: "multiprocessing",
+        chapter: "docs/multiprocessing.md",
+        models: &[
+            "mp-value",
+            "mp-value-get-lock",
+            "mp-manager-dict",
+            "mp-manager-dict-lock",
+            "mp-queue",
+        ],
+    },
+];
+
+/// The family `model` belongs to.
+pub fn family_of(model: &str) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| f.models.contains(&model))
+}
+
 pub fn find(id: &str) -> Option<&'static Model> {
     ALL.iter().copied().find(|m| m.id == id)
 }

@@ -62,9 +62,12 @@ enum Command {
         /// Files written by `gilspec check --json`, one per share
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
-        /// Print the joined rows as JSON instead of the table
-        #[arg(long)]
+        /// Print the joined rows as JSON
+        #[arg(long, conflicts_with = "table")]
         json: bool,
+        /// A row per model, property and checker instead of a line per model
+        #[arg(long)]
+        table: bool,
     },
     /// The verdicts as DIR/index.html: a matrix, and each counterexample to step through
     #[command(after_help = EXIT_STATUS)]
@@ -171,8 +174,11 @@ struct CheckOptions {
     #[command(flatten)]
     rows: RowOptions,
     /// The rows as JSON (a documented row per model, property and checker)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "table")]
     json: bool,
+    /// A row per model, property and checker instead of a line per model
+    #[arg(long)]
+    table: bool,
 }
 
 /// How far the checkers go.
@@ -433,9 +439,10 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             ..Options::default()
         }),
         Command::Check { models, options } => cli::check_models(&check_options(models, &options)),
-        Command::Merge { files, json } => cli::merge(&Options {
+        Command::Merge { files, json, table } => cli::merge(&Options {
             positional: files,
             json,
+            table,
             ..Options::default()
         }),
         Command::Report { html, models, rows } => cli::html_report(&html, &rows.options(models)),
@@ -509,6 +516,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
 fn check_options(models: Vec<String>, options: &CheckOptions) -> Options {
     Options {
         json: options.json,
+        table: options.table,
         ..options.rows.options(models)
     }
 }

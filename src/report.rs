@@ -231,6 +231,7 @@ impl Row {
             params: self.params,
             property: self.outcome.property.clone(),
             checker: self.outcome.checker.id().to_owned(),
+            kind: self.outcome.verdict.id().to_owned(),
             verdict: self.verdict_text(),
             expected: expected_of(self.expected),
             as_expected: self.as_expected(),
@@ -249,6 +250,8 @@ pub struct TableRow {
     pub params: Params,
     pub property: String,
     pub checker: String,
+    /// The verdict's kind (`holds`, `violated`, ...), and the verdict in words.
+    pub kind: String,
     pub verdict: String,
     pub expected: String,
     pub as_expected: bool,
@@ -278,6 +281,7 @@ impl TableRow {
             },
             property: row.property,
             checker: row.checker,
+            kind: row.verdict,
             verdict: row.verdict_text,
             expected: expected_text(row.expected.as_deref(), row.expected_preemptions),
             as_expected: row.as_expected,
@@ -512,10 +516,165 @@ pub fn table(rows: &[TableRow]) -> String {
 }
 
 /// The line under the table: how many verdicts equal their expectations.
+/// What `check` prints unless asked for the table: a line per model (at each size and
+/// setting), grouped by family, naming what breaks and how strongly, and what holds and
+/// how strongly; a line with a verdict that is not as expected starts with `✗` and names
+/// it. Lines are cut to `width` characters.
+pub fn overview(rows: &[TableRow], width: usize) -> String {
+    // The models' rows, in the order of first appearance, grouped by family.
+    let mut groups: Vec<(Option<usize>, String, Vec<&TableRow>)> = Vec::new();
+    for r in rows {
+        let family = crate::models::FAMILIES
+            .iter()
+            .position(|f| f.models.contains(&r.model.as_str()));
+        let name = r.name();
+        match groups.iter_mut().find(|g| g.0 == family && g.1 == name) {
+            Some(g) => g.2.push(r),
+            None => groups.push((family, name, vec![r])),
+        }
+    }
+    groups.sort_by_key(|g| g.0.unwrap_or(usize::MAX));
+    let name_width = groups
+        .iter()
+        .map(|g| g.1.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    let mut shown_family = None;
+    for (family, name, rows) in &groups {
+        if shown_family != Some(*family) {
+            let title = match family.map(|i| &crate::models::FAMILIES[i]) {
+                Some(f) => format!("{} ({})", f.title, f.chapter),
+                None => "Other models".to_owned(),
+            };
+            if shown_family.is_some() {
+                out.push('\n');
+            }
+            out += &cut(&title, width);
+            out.push('\n');
+            shown_family = Some(*family);
+        }
+        let wrong: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.as_expected)
+            .map(|r| {
+                format!(
+                    "{} under {}: {}, expected {}",
+                    r.property, r.checker, r.kind, r.expected
+                )
+            })
+            .collect();
+        let mark = if wrong.is_empty() { ' ' } else { '✗' };
+        let mut line = format!("{mark} {name:<name_width$}  {}", model_line(rows));
+        if !wrong.is_empty() {
+            line += &format!(" [NOT AS EXPECTED: {}]", wrong.join("; "));
+        }
+        out += &cut(&line, width);
+        out.push('\n');
+    }
+    out
+}
+
+/// One model's verdicts in words: each property once, with its strongest evidence.
+fn model_line(rows: &[&TableRow]) -> String {
+    let mut properties: Vec<&str> = Vec::new();
+    for r in rows {
+        if !properties.contains(&r.property.as_str()) {
+            properties.push(&r.property);
+        }
+    }
+    fn of<'a>(rows: &'a [&'a TableRow], p: &'a str) -> impl Iterator<Item = &'a &'a TableRow> {
+        rows.iter().filter(move |r| r.property == p)
+    }
+    // A property's verdict across checkers: a violation anywhere is one; it holds when
+    // every checker that can decide it says so.
+    let verdict = |p: &str| -> &'static str {
+        let kinds: Vec<&str> = of(rows, p).map(|r| r.kind.as_str()).collect();
+        let any = |k: &str| kinds.contains(&k);
+        if any("violated") {
+            "breaks"
+        } else if any("livelock") {
+            "livelocks"
+        } else if any("error") {
+            "errs on"
+        } else if kinds
+            .iter()
+            .all(|k| *k == "holds" || *k == "not applicable")
+        {
+            "holds"
+        } else if any("vacuous") {
+            "holds vacuously"
+        } else {
+            "leaves undecided"
+        }
+    };
+    // The evidence to show: loom's, or the stateful search's, or the first.
+    let evidence = |p: &str, kind: &str| -> String {
+        let candidates: Vec<&&TableRow> = of(rows, p).filter(|r| r.kind == kind).collect();
+        let best = ["loom", "shuttle-dfs"]
+            .iter()
+            .find_map(|c| candidates.iter().find(|r| r.checker == *c))
+            .or(candidates.first());
+        best.map_or(String::new(), |r| {
+            let text = r
+                .verdict
+                .split_once(": ")
+                .map_or(r.verdict.as_str(), |(_, t)| t);
+            text.replace(" (fewest)", "")
+                .replace(" (sequentially consistent)", "")
+        })
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for how in [
+        "breaks",
+        "livelocks",
+        "errs on",
+        "holds",
+        "holds vacuously",
+        "leaves undecided",
+    ] {
+        let these: Vec<&str> = properties
+            .iter()
+            .copied()
+            .filter(|p| verdict(p) == how)
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        let kind = match how {
+            "breaks" => "violated",
+            "livelocks" => "livelock",
+            "errs on" => "error",
+            "holds" => "holds",
+            "holds vacuously" => "vacuous",
+            _ => "inconclusive",
+        };
+        let listed: Vec<String> = these
+            .iter()
+            .map(|p| match evidence(p, kind) {
+                e if e.is_empty() => p.to_string(),
+                e => format!("{p} ({e})"),
+            })
+            .collect();
+        parts.push(format!("{how} {}", listed.join(", ")));
+    }
+    parts.join("; ")
+}
+
+/// `line` in at most `width` characters, with `…` where it was cut.
+fn cut(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_owned();
+    }
+    let mut s: String = line.chars().take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 pub fn summary(rows: &[TableRow]) -> String {
     let wrong = rows.iter().filter(|r| !r.as_expected).count();
     format!(
-        "{} verdicts, {} as expected, {wrong} not. Counterexamples: gilspec trace MODEL --property P",
+        "{} verdicts, {} as expected, {wrong} not.\nCounterexamples: gilspec trace MODEL --property P",
         rows.len(),
         rows.len() - wrong
     )

@@ -404,9 +404,13 @@ fn traces_come_in_every_format() {
     assert_eq!(out.matches("sequenceDiagram").count(), 1, "{out}");
 }
 
-/// Run gilspec on a pseudo-terminal (util-linux's `script`), as a person would.
-fn on_a_terminal(args: &str) -> String {
-    let command = format!("{} {args}", env!("CARGO_BIN_EXE_gilspec"));
+/// Run gilspec on a pseudo-terminal (util-linux's `script`), as a person would, with
+/// `columns` columns.
+fn on_a_terminal(args: &str, columns: usize) -> String {
+    let command = format!(
+        "stty rows 40 cols {columns}; {} {args}",
+        env!("CARGO_BIN_EXE_gilspec")
+    );
     let out = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .output()
@@ -416,14 +420,15 @@ fn on_a_terminal(args: &str) -> String {
 
 #[test]
 fn a_check_shows_progress_on_a_terminal_and_stays_quiet_otherwise() {
-    let shown = on_a_terminal("check mp-value --checker loom");
+    let shown = on_a_terminal("check mp-value --checker loom", 200);
     assert!(
-        shown.contains("checking [1/1] mp-value no_lost_update under loom: "),
+        shown.contains("checking [1/1] ")
+            && shown.contains(" executions: mp-value no_lost_update under loom"),
         "{shown:?}"
     );
     assert!(shown.contains(" executions"), "{shown:?}");
 
-    let json = on_a_terminal("check mp-value --checker loom --json");
+    let json = on_a_terminal("check mp-value --checker loom --json", 200);
     assert!(!json.contains("checking ["), "{json:?}");
 
     let (code, _, err) = gilspec(&["check", "mp-value", "--checker", "loom"]);
@@ -437,9 +442,10 @@ fn a_check_shows_progress_on_a_terminal_and_stays_quiet_otherwise() {
 fn the_status_line_keeps_counting_while_shuttle_runs() {
     let shown = on_a_terminal(
         "check gil-handoff --checker shuttle-random --property at_most_one_gil_holder --spurious off --iterations 20000",
+        200,
     );
     let counts: std::collections::BTreeSet<u64> = shown
-        .split("under shuttle-random: ")
+        .split("checking [1/1] ")
         .skip(1)
         .filter_map(|rest| rest.split(' ').next()?.parse().ok())
         .filter(|&n| n > 0)
@@ -590,6 +596,20 @@ fn the_shards_of_a_check_merge_into_the_check() {
         cells_without_times(&merged_table),
         cells_without_times(&whole_table)
     );
+    let (_, merged_rows, _) = gilspec(&["merge", "--table", &files[1], &files[0]]);
+    let (_, whole_rows, _) = gilspec(&[
+        "check",
+        "refcount-plain",
+        "timed-wait-never-released",
+        "mp-value",
+        "--checker",
+        "loom",
+        "--table",
+    ]);
+    assert_eq!(
+        cells_without_times(&merged_rows),
+        cells_without_times(&whole_rows)
+    );
 
     // A row that is not as expected makes the merge fail as the check would have.
     let mut wrong = quick_check(&["--shard", "1/2"]);
@@ -598,6 +618,10 @@ fn the_shards_of_a_check_merge_into_the_check() {
     let (code, out, _) = gilspec(&["merge", &wrong, &files[1]]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("1 not."), "{out}");
+    // The line of the model with that row says so.
+    let marked: Vec<&str> = out.lines().filter(|l| l.starts_with('✗')).collect();
+    assert_eq!(marked.len(), 1, "{out}");
+    assert!(marked[0].contains("NOT AS EXPECTED"), "{out}");
 }
 
 #[test]
@@ -656,4 +680,61 @@ fn merge_rejects_what_is_not_the_shares_of_one_check() {
         &["refcount-plain", "in both", "share.json", "copy.json"],
     );
     assert_usage_error(&["merge", &share, &share], &["named twice"]);
+}
+
+/// By default a check prints a line per model, grouped by family, saying what breaks and
+/// how strongly and what holds; on a terminal no line is wider than it.
+#[test]
+fn a_check_prints_a_line_per_model_grouped_by_family() {
+    let (code, out, err) = gilspec(&["check", "refcount-plain", "mp-value", "--checker", "loom"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Reference counting: why the GIL exists (docs/refcount.md)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nmultiprocessing (docs/multiprocessing.md)\n"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  refcount-plain"))
+        .expect("a line for refcount-plain");
+    assert!(
+        line.contains("breaks no_leak (loom, 0 preemptions, "),
+        "{line}"
+    );
+    assert!(
+        line.contains("holds no_double_free (loom exhaustive)"),
+        "{line}"
+    );
+    assert!(out.contains("verdicts, "), "the summary follows: {out}");
+
+    let narrow = on_a_terminal("check refcount-plain --checker loom", 60);
+    let lines: Vec<&str> = narrow.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("refcount-plain")),
+        "{narrow:?}"
+    );
+    // What the terminal shows: each redraw (after a carriage return), escapes left out.
+    for segment in lines.iter().flat_map(|l| l.split('\r')) {
+        let mut shown = String::new();
+        let mut chars = segment.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // CSI: ESC [ parameters, then a letter.
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                shown.push(c);
+            }
+        }
+        assert!(
+            shown.chars().count() <= 60,
+            "wider than the terminal: {shown:?}"
+        );
+    }
 }

@@ -39,6 +39,8 @@ pub(crate) struct Options {
     pub(crate) scenario: Option<String>,
     pub(crate) format: Option<Format>,
     pub(crate) json: bool,
+    /// `check` and `merge`: the full table instead of a line per model.
+    pub(crate) table: bool,
     /// Show every step of a trace instead of grouping a thread's consecutive steps.
     pub(crate) all_steps: bool,
     pub(crate) deep: bool,
@@ -157,9 +159,18 @@ pub(crate) fn print_json(rows: Vec<serde_json::Value>) {
     println!("{}", serde_json::to_string_pretty(&array).expect("json"));
 }
 
-/// The table of `check` (and of `merge`), with its summary line.
-pub(crate) fn print_table(rows: &[TableRow]) {
-    print!("{}", report::table(rows));
+/// What `check` (and `merge`) print: a line per model grouped by family, or with `table`
+/// a row per model, property and checker; then the summary line.
+pub(crate) fn print_rows(rows: &[TableRow], table: bool) {
+    // On a terminal, no line of the overview wider than it; piped, whole lines.
+    let width = console::Term::stdout()
+        .size_checked()
+        .map_or(usize::MAX, |(_, columns)| usize::from(columns));
+    if table {
+        print!("{}", report::table(rows));
+    } else {
+        print!("{}", report::overview(rows, width));
+    }
     println!("\n{}", report::summary(rows));
 }
 

@@ -1,6 +1,7 @@
 //! The status line of a long check on a terminal: which row it is on, and how many
 //! executions that row has explored so far (indicatif, redrawn on a tick of its own
-//! while the checkers run on this thread).
+//! while the checkers run on this thread). The row's name comes last and is cut to the
+//! terminal's width.
 
 use gilspec::check;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -19,16 +20,17 @@ impl Progress {
     pub(crate) fn start(rows: usize) -> Progress {
         let base = Arc::new(AtomicU64::new(check::executions_started()));
         let from = base.clone();
-        let style =
-            ProgressStyle::with_template("checking [{pos}/{len}] {msg}: {executions} executions")
-                .expect("a valid template")
-                .with_key(
-                    "executions",
-                    move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let n = check::executions_started() - from.load(Ordering::Relaxed);
-                        let _ = write!(w, "{n}");
-                    },
-                );
+        let style = ProgressStyle::with_template(
+            "checking [{pos}/{len}] {executions} executions: {wide_msg}",
+        )
+        .expect("a valid template")
+        .with_key(
+            "executions",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let n = check::executions_started() - from.load(Ordering::Relaxed);
+                let _ = write!(w, "{n}");
+            },
+        );
         let bar = ProgressBar::with_draw_target(Some(rows as u64), terminal());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(250));

@@ -1,8 +1,7 @@
 //! The commands that check rows and show verdicts: list, check, merge, report, docs.
 
 use super::{
-    Options, Usage, check_rows, params, print_json, print_table, selected_models,
-    verdicts_exit_code,
+    Options, Usage, check_rows, params, print_json, print_rows, selected_models, verdicts_exit_code,
 };
 use gilspec::model::Checker;
 use gilspec::models;
@@ -58,7 +57,7 @@ pub(crate) fn check_models(opts: &Options) -> Result<ExitCode, Usage> {
     if opts.json {
         print_json(rows.iter().map(Row::to_json).collect());
     } else {
-        print_table(&table);
+        print_rows(&table, opts.table);
     }
     Ok(verdicts_exit_code(&table))
 }
@@ -121,7 +120,7 @@ pub(crate) fn merge(opts: &Options) -> Result<ExitCode, Usage> {
     if opts.json {
         print_json(json);
     } else {
-        print_table(&table);
+        print_rows(&table, opts.table);
     }
     Ok(verdicts_exit_code(&table))
 }
