@@ -5,7 +5,8 @@
 //! writes `docs/cost.json` and `docs/cost-convoy.svg`; `gilspec docs` then regenerates the
 //! book's cost tables and the seed-claims page from them.
 //!
-//! `cargo bench -- FILTER` times only the matching benchmarks and writes nothing.
+//! `cargo bench -- FILTER` times only the matching benchmarks and writes nothing;
+//! `cargo bench --bench cost -- --redraw` redraws the plot from `docs/cost.json` alone.
 
 use criterion::Criterion;
 use gilspec::cost::{self, Bench};
@@ -26,6 +27,12 @@ fn main() {
     let started = Instant::now();
     let load_before = load_average();
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--redraw") {
+        // Only the plot, from the committed figures (after a change to its drawing).
+        std::fs::write(cost::SVG_PATH, cost::convoy_svg(&cost::data())).expect("write the plot");
+        println!("redrew {} from {}", cost::SVG_PATH, cost::JSON_PATH);
+        return;
+    }
     let filtered = args
         .iter()
         .skip(1)
@@ -97,8 +104,10 @@ fn main() {
     println!("\nconvoys (the I/O-bound thread's latency per operation):");
     let mut convoy = Map::new();
     for run in cost::convoys() {
+        // Beside the CPU-bound thread, as many operations as fit in a second: the convoy
+        // shows only over many switch intervals.
         let (n, cap) = if run.beside_cpu {
-            (1000, Duration::from_secs(3))
+            (usize::MAX, Duration::from_secs(1))
         } else {
             (3000, Duration::from_secs(3))
         };

@@ -197,7 +197,9 @@ pub fn page(models: &[&Model]) -> String {
          [the GIL handoff](handoff.md), [what the GIL does not protect](bytecode.md),\n\
          [per-object locks](objlock.md), [biased reference counting](brc.md),\n\
          [multiprocessing](multiprocessing.md), [condition variables](condvar.md).\n\n\
-         | claim | what the seed says | verdict | models | real CPython |\n|---|---|---|---|---|\n",
+         The cost column is what `cargo bench` measured on one machine (`docs/cost.json`, see\n\
+         [what the designs cost](cost.md) for the machine, the date and the full tables).\n\n\
+         | claim | what the seed says | verdict | models | real CPython | measured cost |\n|---|---|---|---|---|---|\n",
     );
     for (id, text) in SEED_CLAIMS {
         let speaking: Vec<(&Model, Stance, &str)> = models
@@ -222,11 +224,16 @@ pub fn page(models: &[&Model]) -> String {
             .iter()
             .map(|(m, s, why)| format!("`{}` {}: {}", m.id, stance_word(*s), why))
             .collect();
+        let cost: Vec<String> = crate::cost::claim_figures(id)
+            .iter()
+            .map(|l| l.replace('|', "\\|"))
+            .collect();
         let _ = writeln!(
             out,
-            "| {id} | {text} | {verdict} | {} | {} |",
+            "| {id} | {text} | {verdict} | {} | {} | {} |",
             evidence.join("<br>"),
-            real_cpython(id)
+            real_cpython(id),
+            cost.join("<br>")
         );
     }
     out

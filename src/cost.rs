@@ -999,7 +999,9 @@ pub fn convoy(c: Convoy, ops: usize, cap: Duration) -> Vec<u64> {
                 holding.store(true, Release);
                 let deadline = Instant::now() + cap;
                 let mut tick = 0u64;
-                while !stop.load(Relaxed) && (tick % 1024 != 0 || Instant::now() < deadline) {
+                while !stop.load(Relaxed)
+                    && (!tick.is_multiple_of(1024) || Instant::now() < deadline)
+                {
                     gil.tick(1, tick);
                     tick += 1;
                 }
@@ -1015,7 +1017,7 @@ pub fn convoy(c: Convoy, ops: usize, cap: Duration) -> Vec<u64> {
             let h = rt::spawn("B", move || {
                 gil.take(2);
                 let start = Instant::now();
-                let mut latencies = Vec::with_capacity(ops);
+                let mut latencies = Vec::with_capacity(ops.min(1 << 20));
                 let mut tick = 0u64;
                 while latencies.len() < ops && start.elapsed() < cap {
                     let t0 = Instant::now();
@@ -1208,15 +1210,28 @@ fn cell(v: Option<f64>) -> String {
 /// Where and when the data was measured, for the top of every table.
 pub fn machine_line(data: &Value) -> String {
     let m = &data["machine"];
+    let load: Vec<String> = data["load_average"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_f64)
+        .map(|l| format!("{l:.1}"))
+        .collect();
     format!(
-        "Measured by `{}` on {} ({}, {} cores, {}), {}; another build was running on the \
-         machine at times, so the figures are noisy: read the ratios, not the last digit.",
+        "Measured by `{}` on {} ({}, {} cores, {}), {}. The machine's load average was {} \
+         at the start and the end of the run (another build was running beside it): the \
+         figures are noisy, and the two-thread ones most of all (see below).",
         data["command"].as_str().unwrap_or("?"),
         m["date"].as_str().unwrap_or("?"),
         m["cpu"].as_str().unwrap_or("?"),
         m["cores"].as_u64().unwrap_or(0),
         m["os"].as_str().unwrap_or("?"),
         m["rustc"].as_str().unwrap_or("?"),
+        if load.is_empty() {
+            "not recorded".to_owned()
+        } else {
+            load.join(" and ")
+        },
     )
 }
 
@@ -1244,7 +1259,8 @@ pub fn refcount_table(data: &Value) -> String {
     }
     out.push_str(
         "\nOne incref+decref pair on one object. \"2 threads\": both threads do pairs on the \
-         same object at once; the time is the wall time per pair of each thread. \"layer \
+         same object at once (for brc-owner, the owner's pairs beside a non-owner's shared \
+         pairs); the time is the wall time per pair of each thread. \"layer \
          adds\" is model code over its bare mirror: `gilspec::rt` records a trace step (names, \
          values, a lock on the run's shared state) at every access, which swamps these \
          nanosecond operations: read the design's cost in the bare columns, which mirror the \
@@ -1381,8 +1397,8 @@ pub fn convoy_table(data: &Value) -> String {
          thread, each take races a thread that wants the GIL back: it mostly wins (the \
          other thread is still waking up), and when it loses it waits for a switch interval \
          (the new GIL) or until the semaphore happens to favour it (the old one). The median \
-         hides that; the mean and the tail show it. The old GIL's runs stop after 3 s, with as \
-         many operations as got through.\n",
+         hides that; the mean and the tail show it. Beside the CPU-bound thread each run lasts \
+         a second, as many operations as fit.\n",
     );
     out
 }
@@ -1494,6 +1510,7 @@ pub fn claim_figures(claim: &str) -> Vec<String> {
                 ratio(g(G6_IDS[0]), g(G6_IDS[1])),
                 ratio(g(G6_IDS[0]), g(G6_IDS[2])),
             )];
+            lines.extend(py("docs/python/cpu_processes.py", "serially"));
             lines.extend(py("docs/python/cpu_processes.py", "threads"));
             lines.extend(py("docs/python/cpu_processes.py", "Pool"));
             lines
@@ -1501,17 +1518,18 @@ pub fn claim_figures(claim: &str) -> Vec<String> {
         "G3" => {
             let mut lines = vec![format!(
                 "an I/O call's latency, bare mirror of the new GIL: {} mean alone, {} mean \
-                 (p99 {}) beside a CPU-bound thread (`cargo bench`)",
+                 (median {}, slowest {}) beside a CPU-bound thread (`cargo bench`)",
                 conv("convoy/new/bare/alone", "mean"),
                 conv("convoy/new/bare/beside", "mean"),
-                conv("convoy/new/bare/beside", "p99"),
+                conv("convoy/new/bare/beside", "p50"),
+                conv("convoy/new/bare/beside", "max"),
             )];
             lines.extend(py("docs/python/convoy.py", "beside"));
             lines
         }
         "G4" => vec![format!(
-            "the old tick GIL: an I/O call beside a CPU-bound thread {} mean, {} got through \
-             in 3 s (`cargo bench`, bare mirror of `gil-old-ticks`)",
+            "the old tick GIL: an I/O call beside a CPU-bound thread {} mean over the {} \
+             calls of a second (`cargo bench`, bare mirror of `gil-old-ticks`)",
             conv("convoy/old-ticks/bare/beside", "mean"),
             data["convoy"]["convoy/old-ticks/bare/beside"]["ops"]
                 .as_u64()
@@ -1603,8 +1621,9 @@ pub fn convoy_svg(data: &Value) -> String {
             rows.push((format!("CPython convoy.py, {what}"), v.clone()));
         }
     }
-    let (left, width, top, row_h) = (290.0, 520.0, 40.0, 22.0);
-    let height = top + row_h * rows.len() as f64 + 60.0;
+    let (left, width, top, row_h) = (340.0, 520.0, 40.0, 22.0);
+    let plot_h = row_h * rows.len() as f64;
+    let height = top + plot_h + 70.0;
     let (lo, hi) = (2.0f64, 9.0f64); // 100 ns .. 1 s, log10 of nanoseconds
     let x = |ns: f64| left + width * ((ns.max(1.0).log10() - lo) / (hi - lo)).clamp(0.0, 1.0);
     let mut s = String::new();
@@ -1623,8 +1642,8 @@ pub fn convoy_svg(data: &Value) -> String {
         let _ = writeln!(
             s,
             r##"<line x1="{xp:.1}" y1="{top}" x2="{xp:.1}" y2="{y2:.1}" stroke="#ddd"/><text x="{xp:.1}" y="{ty:.1}" text-anchor="middle" fill="#444">{label}</text>"##,
-            y2 = top + row_h * rows.len() as f64,
-            ty = top + row_h * rows.len() as f64 + 15.0
+            y2 = top + plot_h,
+            ty = top + plot_h + 15.0
         );
     }
     for (i, (label, v)) in rows.iter().enumerate() {
@@ -1635,8 +1654,12 @@ pub fn convoy_svg(data: &Value) -> String {
             tx = left - 8.0,
             ty = y + 4.0
         );
-        let (Some(p50), Some(p99), Some(mean)) = (stat(v, "p50"), stat(v, "p99"), stat(v, "mean"))
-        else {
+        let (Some(p50), Some(p99), Some(max), Some(mean)) = (
+            stat(v, "p50"),
+            stat(v, "p99"),
+            stat(v, "max"),
+            stat(v, "mean"),
+        ) else {
             continue;
         };
         let colour = if label.contains("beside") {
@@ -1646,25 +1669,35 @@ pub fn convoy_svg(data: &Value) -> String {
         };
         let _ = writeln!(
             s,
-            r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="2"/><circle cx="{:.1}" cy="{y:.1}" r="4" fill="{colour}"/><path d="M {mx:.1} {a:.1} l 5 5 l -5 5 l -5 -5 z" fill="none" stroke="black"/>"##,
+            r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="1" stroke-dasharray="2 3"/><line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="2"/><circle cx="{:.1}" cy="{y:.1}" r="4" fill="{colour}"/><path d="M {xm:.1} {a:.1} l 6 6 m 0 -6 l -6 6" stroke="{colour}"/><path d="M {mx:.1} {b:.1} l 5 5 l -5 5 l -5 -5 z" fill="none" stroke="black"/>"##,
+            x(p99),
+            x(max),
             x(p50),
             x(p99),
             x(p50),
+            xm = x(max) - 3.0,
+            a = y - 3.0,
             mx = x(mean),
-            a = y - 5.0
+            b = y - 5.0
         );
     }
-    let ly = top + row_h * rows.len() as f64 + 38.0;
+    let ly = top + plot_h + 38.0;
     let _ = writeln!(
         s,
-        r##"<circle cx="{l}" cy="{c:.1}" r="4" fill="#555"/><text x="{t1}" y="{ly:.1}">median; the line runs to the 99th percentile</text><path d="M {m} {d:.1} l 5 5 l -5 5 l -5 -5 z" fill="none" stroke="black"/><text x="{t2}" y="{ly:.1}">mean</text><text x="{t3}" y="{ly:.1}" fill="#c0392b">red: beside a CPU-bound thread</text>"##,
+        r##"<circle cx="{l}" cy="{c:.1}" r="4" fill="#555"/><line x1="{l}" y1="{c:.1}" x2="{l2}" y2="{c:.1}" stroke="#555" stroke-width="2"/><text x="{t1}" y="{ly:.1}">median, solid line to the 99th percentile, dotted to the slowest (×)</text><path d="M {m} {d:.1} l 5 5 l -5 5 l -5 -5 z" fill="none" stroke="black"/><text x="{t2}" y="{ly:.1}">mean</text>"##,
         l = left,
+        l2 = left + 25.0,
         c = ly - 4.0,
-        t1 = left + 10.0,
-        m = left + 300.0,
+        t1 = left + 32.0,
+        m = left + 460.0,
         d = ly - 9.0,
-        t2 = left + 310.0,
-        t3 = left + 360.0
+        t2 = left + 470.0,
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="{l}" y="{y:.1}"><tspan fill="#2471a3">blue: the I/O-bound thread alone</tspan>; <tspan fill="#c0392b">red: beside a CPU-bound thread</tspan></text>"##,
+        l = left,
+        y = ly + 18.0
     );
     s.push_str("</svg>\n");
     s
