@@ -359,6 +359,38 @@ fn object(variant: Variant) -> Shared<Object> {
     })
 }
 
+/// One object's two counting paths, to run natively (`src/cost.rs` times them on real
+/// threads): an object the calling thread owns, with one local reference and one shared
+/// one, so that a pair of either path leaves it as it was and never frees it.
+pub struct Paths(Shared<Object>);
+
+impl Paths {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Paths {
+        let o = object(CPYTHON);
+        o.shared.store(
+            "a non-owner's reference: ob_ref_shared = 1 << 2",
+            4,
+            Relaxed,
+        );
+        Paths(o)
+    }
+
+    /// The owner's `Py_INCREF` then `Py_DECREF`: `ob_ref_local` 1 → 2 → 1.
+    pub fn owner_pair(&self) {
+        self.0.owner_incref();
+        self.0.owner_decref();
+    }
+
+    /// A non-owner's `_Py_TryIncRefShared` then `_Py_DecRefShared`: `ob_ref_shared`
+    /// 4 → 8 → 4 (2 → 1 references), a compare-exchange each.
+    pub fn shared_pair(&self) {
+        let took = self.0.try_incref_shared();
+        assert!(took, "the shared count is never 0 here");
+        self.0.shared_decref();
+    }
+}
+
 /// The hand-off program: the owner hands N two references and both drop theirs.
 /// A hand-off program: how many references the owner hands N, whether N uses `o` first,
 /// and how many check points the owner reaches before joining N (it reaches one more

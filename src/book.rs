@@ -11,7 +11,9 @@
 //! MODEL...` (each model's CPython sources and what it abstracts, from its data),
 //! `counterexamples MODEL...` (every counterexample of these models, as a table with one
 //! column per thread and as a sequence diagram), and `scenario MODEL SCENARIO [steps=all]`
-//! (a scripted interleaving from the literature beside the checker's minimal trace).
+//! (a scripted interleaving from the literature beside the checker's minimal trace), and
+//! `cost WHAT` (a table of what the designs cost, from `docs/cost.json`, which `cargo
+//! bench` writes: see `cost.rs`).
 //! `gilspec docs` rewrites the blocks from the checkers' runs; the catalogue test fails
 //! when a committed page differs from what they compute today.
 
@@ -102,6 +104,7 @@ fn block(
         ["verdicts", ids @ ..] => Ok(verdicts(&list(ids)?, rows)),
         ["counterexamples", ids @ ..] => Ok(counterexamples(&list(ids)?, rows)),
         ["sources", ids @ ..] => Ok(sources(&list(ids)?)),
+        ["cost", what] => crate::cost::block(what),
         ["scenario", model, scenario, options @ ..] => {
             let all_steps = match options {
                 [] => false,
@@ -121,7 +124,7 @@ fn block(
             side_by_side(model, scenario, replayed, rows, all_steps)
         }
         _ => Err(format!(
-            "unknown gilspec block {:?}: expected verdicts, counterexamples, sources or scenario",
+            "unknown gilspec block {:?}: expected verdicts, counterexamples, sources, scenario or cost",
             words.join(" ")
         )),
     }

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod book;
 pub mod check;
 pub mod claims;
+pub mod cost;
 pub mod html;
 pub mod model;
 pub mod prelude;

@@ -174,6 +174,11 @@ pub(crate) fn docs() -> Result<ExitCode, Usage> {
             "docs/seed-claims.md".to_owned(),
             gilspec::claims::page(models::ALL),
         ),
+        // The convoy plot, from the figures `cargo bench` wrote (docs/cost.json).
+        (
+            gilspec::cost::SVG_PATH.to_owned(),
+            gilspec::cost::convoy_svg(&gilspec::cost::data()),
+        ),
     ];
     // The chapters: prose by hand, with generated blocks (see src/book.rs).
     for path in gilspec::book::chapters("docs").map_err(Usage)? {

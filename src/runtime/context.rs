@@ -217,6 +217,8 @@ pub struct Exec {
     /// explores past it), so a run can look for the violating execution with the fewest
     /// steps; without it, the first violation stops the run.
     pub collect: bool,
+    /// Keep no trace (see `untraced`).
+    untraced: bool,
     /// Shuttle: where a recording scheduler keeps the current execution's choices, so
     /// that a collected violation can say how to get there again.
     tasks: Mutex<Option<Arc<Mutex<Vec<usize>>>>>,
@@ -238,6 +240,7 @@ impl Exec {
             armed: armed.map(str::to_owned),
             waits,
             collect: false,
+            untraced: false,
             tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
@@ -250,6 +253,21 @@ impl Exec {
             armed: Some(armed.to_owned()),
             waits,
             collect: true,
+            untraced: false,
+            tasks: Mutex::new(None),
+            state: Mutex::new(ExecState::default()),
+        })
+    }
+
+    /// A run that keeps no trace (timing model code natively, `cost`): its steps are
+    /// counted and observed, but not stored.
+    pub fn untraced(backend: Backend, waits: WaitConfig) -> Arc<Exec> {
+        Arc::new(Exec {
+            backend,
+            armed: None,
+            waits,
+            collect: false,
+            untraced: true,
             tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
@@ -338,7 +356,7 @@ impl Exec {
 
     /// The stateful search keeps no traces: it replays the one it reports.
     fn keeps_trace(&self) -> bool {
-        !matches!(self.waits.events, WaitEvents::Explore(_))
+        !self.untraced && !matches!(self.waits.events, WaitEvents::Explore(_))
     }
 
     pub fn violation(&self) -> Option<Violation> {
