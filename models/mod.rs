@@ -8,6 +8,7 @@ pub mod condvar;
 pub mod critical_section;
 pub mod cycle;
 pub mod cython;
+pub mod freethreaded;
 pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
@@ -39,6 +40,9 @@ pub const ALL: &[&Model] = &[
     &brc::BRC_TRY_INCREF_AT_ZERO,
     &brc::BRC_LAST_USE,
     &brc::BRC_RELAXED_MERGE_LOAD,
+    &freethreaded::qsbr::QSBR,
+    &freethreaded::qsbr::NO_SCAN_FENCE,
+    &freethreaded::qsbr::GOAL_EARLY,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,
