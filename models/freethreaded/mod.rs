@@ -4,3 +4,4 @@
 //! here has a twin a minimal diff away, the weaker line marked `// BUG`.
 
 pub mod qsbr;
+pub mod typecache;
