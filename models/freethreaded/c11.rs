@@ -339,7 +339,11 @@ pub const DICT_VALUE_RELAXED: Model = Model {
     id: "dict-value-relaxed",
     title: "A dict value stored relaxed under the dict's lock",
     question: "If the dict's lock is held, is a relaxed store of the value enough for a reader that does not take the lock?",
-    claims: &[],
+    claims: &[SeedClaim {
+        id: "A1",
+        stance: Stance::Qualifies,
+        why: "a lock per object orders only the threads that take it: the free-threaded build's readers skip the dict's lock, and a value stored relaxed under it can reach them before the object it points to is initialised",
+    }],
     sources: DICT_SOURCES,
     abstracts: DICT_ABSTRACTS,
     properties: PUBLISH_PROPERTIES,
