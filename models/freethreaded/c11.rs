@@ -45,7 +45,8 @@
 //! **Abstracts**: one entry, one keys object, two list slots; objects are one field;
 //! pointers are numbers (0 is NULL). W is the keys' only writer (their lock is left out).
 //! The fixed size of two threads (three for the list); the deep suite runs the same.
-//! CPython 3.13 and 3.14.
+//! The free-threaded build, CPython 3.13+ (gh-112075 was filed in November 2023, before
+//! 3.13.0).
 
 use crate::exec::{self, builtin::NO_DATA_RACE};
 use crate::heap;

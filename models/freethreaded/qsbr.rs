@@ -57,7 +57,8 @@
 //! reader's seq_cst load of `ob_item` are written with a seq_cst fence between them:
 //! loom models seq_cst accesses as acquire/release (the checkers brief, §1.3), and C11
 //! forbids the store buffering outcome here for the pair of seq_cst accesses just as for
-//! the fence. CPython 3.13 and 3.14 (Python/qsbr.c is unchanged in these steps).
+//! the fence. The steps are those of CPython's main branch; QSBR exists since 3.13, the
+//! first release with the free-threaded build.
 
 use crate::exec::builtin::*;
 use crate::heap::{self, Obj};
@@ -160,7 +161,8 @@ impl Qsbr {
         let mut reader_past = false;
         let last = self.seqs.len() - 1;
         for (i, (name, seq)) in self.seqs.iter().enumerate() {
-            let s = seq.load(&format!("qsbr_poll_scan: load {name}'s seq"), SeqCst);
+            // A row of its own in grouped traces: what the scan saw of each thread.
+            let s = seq.load(&format!("qsbr_poll_scan ({name}): load seq"), SeqCst);
             if s != OFFLINE && s < min {
                 min = s;
             }
@@ -251,11 +253,15 @@ fn run(p: Params, variant: Variant) {
     let readers = p.threads - 1;
     let items1 = heap::alloc("items1", 1);
     let items2 = heap::alloc("items2", 1);
-    let mut seqs = vec![("W".to_owned(), Atomic::new("W.seq", OFFLINE))];
+    // Each thread's `_qsbr_thread_state.seq`, named after its thread.
+    let mut seqs = vec![("W".to_owned(), Atomic::new("qsbr_W.seq", OFFLINE))];
     for r in 1..=readers {
-        seqs.push((format!("R{r}"), Atomic::new(&format!("R{r}.seq"), OFFLINE)));
+        seqs.push((
+            format!("R{r}"),
+            Atomic::new(&format!("qsbr_R{r}.seq"), OFFLINE),
+        ));
     }
-    seqs.push(("main".to_owned(), Atomic::new("main.seq", OFFLINE)));
+    seqs.push(("main".to_owned(), Atomic::new("qsbr_main.seq", OFFLINE)));
     let list = Shared::new(List {
         qsbr: Qsbr {
             wr_seq: Atomic::new("wr_seq", INITIAL),

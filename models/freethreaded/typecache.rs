@@ -45,8 +45,9 @@
 //! access to deallocated memory is the failure (the fix's report: a crash in
 //! `PyStackRef_XCLOSE`), and QSBR's delay of memory reuse is left out. A reader that finds
 //! the sequence odd, or whose EndRead fails, takes the slow path (a miss here; CPython
-//! spins, then retries the cache once before locking). CPython 3.13 and 3.14 (the fence
-//! since 3.13.0b4, the version order since 3.13.4 and 3.14.0b1).
+//! spins, then retries the cache once before locking). The free-threaded build, 3.13+:
+//! the fence is there since gh-121368 (filed July 2024), the version order since
+//! gh-132942 (April 2025; its fix was backported to 3.13, PR 133114).
 
 use crate::exec::{self, builtin::*};
 use crate::heap::{self, Obj};
