@@ -113,7 +113,8 @@ impl Qsbr {
             .store("_Py_qsbr_attach: store seq", seq, SeqCst);
         // The seq_cst store above and the seq_cst loads that follow it: loom models both
         // as acquire/release, so C11's ordering of the pair against the scan's fence is
-        // written as the fence it implies here.
+        // written as the fence it implies here. (Without it loom reports a use after free
+        // that C11 forbids: a reader's load of ob_item passing its own attach.)
         fence(SeqCst);
     }
 
