@@ -8,6 +8,7 @@ pub mod condvar;
 pub mod critical_section;
 pub mod cycle;
 pub mod cython;
+pub mod freethreaded;
 pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
@@ -39,6 +40,19 @@ pub const ALL: &[&Model] = &[
     &brc::BRC_TRY_INCREF_AT_ZERO,
     &brc::BRC_LAST_USE,
     &brc::BRC_RELAXED_MERGE_LOAD,
+    &freethreaded::qsbr::QSBR,
+    &freethreaded::qsbr::NO_SCAN_FENCE,
+    &freethreaded::qsbr::GOAL_EARLY,
+    &freethreaded::typecache::SEQLOCK,
+    &freethreaded::typecache::SEQLOCK_NO_FENCE,
+    &freethreaded::typecache::VERSION_LAST,
+    &freethreaded::typecache::VERSION_FIRST,
+    &freethreaded::c11::DICT_VALUE,
+    &freethreaded::c11::DICT_VALUE_RELAXED,
+    &freethreaded::c11::SHARED_KEYS,
+    &freethreaded::c11::SHARED_KEYS_RELAXED,
+    &freethreaded::c11::LIST_COPY,
+    &freethreaded::c11::LIST_COPY_RELAXED,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,
@@ -105,6 +119,25 @@ pub const FAMILIES: &[Family] = &[
             "brc-tryincref-at-zero",
             "brc-last-use",
             "brc-relaxed-merge-load",
+        ],
+    },
+    Family {
+        title: "The free-threaded build's lock-free reads",
+        chapter: "docs/freethreaded.md",
+        models: &[
+            "qsbr",
+            "qsbr-no-scan-fence",
+            "qsbr-goal-early",
+            "typecache-seqlock",
+            "typecache-seqlock-no-fence",
+            "typecache-version-last",
+            "typecache-version-first",
+            "dict-value-release",
+            "dict-value-relaxed",
+            "dict-shared-keys",
+            "dict-shared-keys-relaxed",
+            "list-copy-release",
+            "list-copy-relaxed",
         ],
     },
     Family {

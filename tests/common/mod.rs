@@ -9,12 +9,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The book's chapters, one per family of models (docs/NAME.md).
-pub const FAMILY_CHAPTERS: [&str; 7] = [
+pub const FAMILY_CHAPTERS: [&str; 8] = [
     "refcount",
     "handoff",
     "bytecode",
     "objlock",
     "brc",
+    "freethreaded",
     "multiprocessing",
     "condvar",
 ];
