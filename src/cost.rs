@@ -1,9 +1,9 @@
 //! What the designs cost, beside whether they are correct: the models' own code run
-//! natively on real threads (the std backend of `rt`), each operation beside the same
-//! operation written in bare Rust, so a table shows both a design's ratio to a plain word
-//! and what gilspec's runtime layer adds (it records a trace step, with its names and
-//! values, at every shared access: microseconds, where the bare operations take
-//! nanoseconds).
+//! natively on real threads (the std backend of `gilspec::runtime`, keeping no trace),
+//! each operation beside the same operation written in bare Rust, so a table shows both a
+//! design's ratio to a plain word and what gilspec's runtime layer adds (at every shared
+//! access it does a step's bookkeeping, the values and the thread's history, under a lock
+//! on the run's state: microseconds, where the bare operations take nanoseconds).
 //!
 //! `cargo bench` (benches/cost.rs) times every [`catalogue`] entry with criterion, runs the
 //! convoys and the CPython programs, and writes `docs/cost.json`, which this module turns
@@ -36,7 +36,7 @@ pub const SVG_PATH: &str = "docs/cost-convoy.svg";
 // The catalogue
 
 /// How an operation is run: written in bare Rust on std types, or through the model's own
-/// code and `gilspec::rt` on the std backend.
+/// code and `gilspec::runtime` on the std backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Via {
     Bare,
@@ -817,7 +817,7 @@ impl Gil for BareOldGil {
     }
 }
 
-/// `gil-old-ticks` through `gilspec::rt`: the model's `interpreter_lock`, a runtime
+/// `gil-old-ticks` through `gilspec::runtime`: the model's `interpreter_lock`, a runtime
 /// `Mutex`, whose guard the thread that holds it keeps (the model's threads keep it in a
 /// local; here it crosses calls, so it sits in a thread-local).
 struct ModelOldGil {
@@ -1235,8 +1235,8 @@ pub fn refcount_table(data: &Value) -> String {
         "\nOne incref+decref pair on one object. \"2 threads\": both threads do pairs on the \
          same object at once (for brc-owner, the owner's pairs beside a non-owner's shared \
          pairs); the time is the wall time per pair of each thread. \"layer \
-         adds\" is model code over its bare mirror: `gilspec::rt` records a trace step (names, \
-         values, a lock on the run's shared state) at every access, which swamps these \
+         adds\" is model code over its bare mirror: `gilspec::runtime` does a step's bookkeeping \
+         (its values, the thread's history, under a lock on the run's state) at every access, which swamps these \
          nanosecond operations: read the design's cost in the bare columns, which mirror the \
          model's steps one for one. The plain count is wrong with two threads (it loses \
          updates, `refcount-plain`); it is timed all the same.\n",
@@ -1272,7 +1272,7 @@ pub fn gil_table(data: &Value) -> String {
 /// The per-object locks table.
 pub fn objlock_table(data: &Value) -> String {
     let mut out = String::from(
-        "| locking | threads | bare Rust (`std::sync::Mutex`) | model code (`gilspec::rt::Mutex`) | layer adds |\n|---|---|--:|--:|--:|\n",
+        "| locking | threads | bare Rust (`std::sync::Mutex`) | model code (`gilspec::runtime::Mutex`) | layer adds |\n|---|---|--:|--:|--:|\n",
     );
     for l in Locking::ALL {
         for s in Sharing::ALL {

@@ -116,7 +116,7 @@ enum Command {
     #[command(after_help = EXIT_STATUS)]
     Docs,
     /// Run a model on real threads: a stress test, not a proof; no run finishing for
-    /// 10 s is a deadlock (exit 1)
+    /// a second is a deadlock (exit 1)
     #[command(after_help = EXIT_STATUS)]
     Stress {
         model: String,

@@ -166,6 +166,19 @@ pub(crate) fn html_report(dir: &str, opts: &Options) -> Result<ExitCode, Usage> 
 
 /// Regenerate the generated pages of `docs/`.
 pub(crate) fn docs() -> Result<ExitCode, Usage> {
+    // Where it will write, before a minute of checking: the book's directory, with its
+    // chapters, writable.
+    let chapters = gilspec::book::chapters("docs").map_err(Usage)?;
+    let probe = std::path::Path::new("docs/verdicts.md");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(probe)
+        .map_err(|e| {
+            Usage(format!(
+                "cannot write {}: {e} (run gilspec docs from the repository's top)",
+                probe.display()
+            ))
+        })?;
     let rows = check_rows(&Options::default())?;
     let scenarios = report::scenario_runs(models::ALL);
     let mut pages = vec![
@@ -181,7 +194,7 @@ pub(crate) fn docs() -> Result<ExitCode, Usage> {
         ),
     ];
     // The chapters: prose by hand, with generated blocks (see src/book.rs).
-    for path in gilspec::book::chapters("docs").map_err(Usage)? {
+    for path in chapters {
         let page = std::fs::read_to_string(&path)
             .map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
         let filled = gilspec::book::fill(&page, models::ALL, &rows, &scenarios)
