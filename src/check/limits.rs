@@ -1,6 +1,7 @@
 //! How far a checker may go, and the wait rules a run is given.
 
-use super::*;
+use super::explore::Fairness;
+use crate::runtime::context::{WaitConfig, WaitEvents};
 
 /// How far a checker may go.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,21 @@
 //! loom: exhaustive (or preemption-bounded) over the C11 memory model, with every choice
 //! of wait events; the fewest preemptions, then the fewest steps.
 
-use super::*;
+use super::limits::wait_config;
+use super::run::{execution, finish, install_quiet_hook, set_quiet};
+use super::schedule::Schedule;
+use super::verdict::{Failure, Outcome, Run, Verdict, counts_for, judged};
+use super::{Body, Limits};
+use crate::model::Checker;
+use crate::runtime::context::{Backend, Exec, WaitEvents, builtin};
+use crate::trace::Trace;
+use std::any::Any;
+use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 
 /// Run loom over `exec`'s executions: at most `budget` of them, at this preemption bound.
-pub(super) fn loom_check(
+fn loom_check(
     exec: &Arc<Exec>,
     body: &Body,
     limits: &Limits,
@@ -66,7 +77,7 @@ pub(super) fn collecting_loom(
 /// What a collecting loom run found: its violation with the fewest steps, and whether it
 /// explored every execution at its bound (`finished`: loom returned rather than stopping
 /// at a deadlock, a data race or a livelock, which it cannot go past).
-pub(super) fn shortest_of(
+fn shortest_of(
     exec: &Exec,
     finished: bool,
     budget: u64,
@@ -114,7 +125,7 @@ pub(super) fn caught_failure(
 }
 
 /// Every set of at most `max` of the first `waits` eligible waits, smallest first.
-pub(super) fn event_sets(waits: usize, max: usize) -> Vec<BTreeSet<usize>> {
+fn event_sets(waits: usize, max: usize) -> Vec<BTreeSet<usize>> {
     let mut sets = vec![BTreeSet::new()];
     let mut frontier = vec![BTreeSet::new()];
     for _ in 0..max {
@@ -136,7 +147,7 @@ pub(super) fn event_sets(waits: usize, max: usize) -> Vec<BTreeSet<usize>> {
 /// Run `run_one` once for every set of waits that may end in an event (a timeout or a
 /// spurious wakeup), up to the budget of events per execution: an exhaustive checker stays
 /// exhaustive over these choices too. The waits a model makes are found as it runs.
-pub(super) fn explore_events(
+fn explore_events(
     limits: &Limits,
     budget: u64,
     mut run_one: impl FnMut(WaitEvents, u64) -> Run,
@@ -238,7 +249,7 @@ pub(super) fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcom
 /// fewest steps: explore that bound again, past every violation, and keep the shortest.
 /// Deadlocks, data races and livelocks are loom's own panics, which it cannot go past:
 /// for those the first one found stays.
-pub(super) fn fewest_steps(body: &Body, property: &str, limits: &Limits, o: &mut Outcome) {
+fn fewest_steps(body: &Body, property: &str, limits: &Limits, o: &mut Outcome) {
     let Some(first) = &o.failure else { return };
     let stops_loom = [
         builtin::NO_DEADLOCK,

@@ -18,7 +18,6 @@ pub use explore::{Explored, Fairness};
 pub use limits::Limits;
 pub use loom_search::{explore_loom, run_loom};
 pub use replay::{replay, run_script};
-pub(crate) use run::set_quiet;
 pub use run::{executions_started, silence_checker_stderr};
 pub use sampling::{run_shuttle, shortest_shuttle};
 pub use schedule::Schedule;
@@ -26,28 +25,14 @@ pub use states::explore_states;
 pub use stress::{STALL_LIMIT, run_std};
 pub use verdict::{Failure, Outcome, Run, Verdict};
 
-// Shared by the checkers' files (they `use super::*`).
-use limits::wait_config;
-use loom_search::{caught_failure, check_loom, collecting_loom};
-use run::{StderrSilencer, classify, execution, finish, install_quiet_hook};
-use sampling::{shuttle_config, shuttle_runner};
-use schedule::join;
+use loom_search::check_loom;
 use states::check_states;
-use verdict::{base_outcome, counts_for, judged, sampled};
+use verdict::{base_outcome, sampled};
 
-use crate::check::schedulers::{Recording, Replaying, Scripted};
 use crate::model::Checker;
-use crate::runtime::context::{
-    Backend, Exec, VIOLATION_PANIC, Violation, WaitConfig, WaitEvents, builtin,
-};
-use crate::trace::Trace;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, Scheduler};
-use std::any::Any;
-use std::collections::BTreeSet;
-use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Once};
+use crate::runtime::context::{WaitEvents, builtin};
+use shuttle::scheduler::{PctScheduler, RandomScheduler};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// A model body: one execution of the model, started on the model's main thread.
@@ -56,20 +41,6 @@ pub type Body = Arc<dyn Fn() + Send + Sync + 'static>;
 /// Decide one property of `body` under one checker.
 pub fn check(body: &Body, property: &str, checker: Checker, limits: &Limits) -> Outcome {
     check_keyed(None, body, property, checker, limits)
-}
-
-thread_local! {
-    /// The last stateful search on this thread, by the key of the model and size it
-    /// searched: the search checks every property at once, so the rows of one model share
-    /// it (and threads that check models side by side each keep their own).
-    static LAST_SEARCH: std::cell::RefCell<Option<(String, Arc<Searched>)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// A stateful search done, and the situations its executions reached.
-struct Searched {
-    explored: crate::check::explore::Explored,
-    reached: BTreeSet<&'static str>,
 }
 
 /// As `check`; `key` names the model and its size (`body` is that model's), so that

@@ -1,6 +1,16 @@
 //! Replaying one recorded schedule, a lasso, or a scripted scenario.
 
-use super::*;
+use super::explore::Fairness;
+use super::limits::wait_config;
+use super::loom_search::{caught_failure, collecting_loom};
+use super::run::{finish, install_quiet_hook};
+use super::sampling::{run_shuttle, shuttle_runner};
+use super::schedule::{Schedule, join};
+use super::schedulers::{Replaying, Scripted};
+use super::verdict::{Failure, Run};
+use super::{Body, Limits};
+use crate::runtime::context::{Backend, Exec, Violation, WaitEvents, builtin};
+use crate::trace::Trace;
 
 /// Replay one recorded schedule with `property` armed. `Err` says why the schedule is not
 /// one of this model's executions (bad input, not a finding): loom's exploration ends
@@ -87,7 +97,7 @@ pub fn replay(
 }
 
 /// Whether a shuttle replay followed every choice of its schedule, as bad input if not.
-pub(super) fn followed_all(
+fn followed_all(
     progress: &std::sync::Mutex<crate::check::schedulers::ReplayProgress>,
     choices: usize,
     run: &Run,
@@ -111,7 +121,7 @@ pub(super) fn followed_all(
 
 /// Replay a lasso: follow `tasks` and stop where they end, which is where the cycle leads
 /// back to the state after step `from`; the trace marks the cycle.
-pub(super) fn replay_lasso(
+fn replay_lasso(
     body: &Body,
     limits: &Limits,
     tasks: &[usize],

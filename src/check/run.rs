@@ -1,9 +1,18 @@
 //! Running a body under one backend: the per-execution function, and what a panic out
 //! of a checker means (a violation, or an error); keeping expected failures quiet.
 
-use super::*;
+use super::Body;
+use super::sampling::shuttle_config;
+use super::schedule::Schedule;
+use super::verdict::{Failure, Run};
+use crate::runtime::context::{Exec, VIOLATION_PANIC, Violation, builtin};
+use shuttle::scheduler::RandomScheduler;
+use std::any::Any;
+use std::panic::{self};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Once};
 
-pub(super) static SILENCE_STDERR: AtomicBool = AtomicBool::new(false);
+static SILENCE_STDERR: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -71,7 +80,7 @@ impl Drop for StderrSilencer {
     }
 }
 
-pub(super) fn payload_text(payload: &(dyn Any + Send)) -> String {
+fn payload_text(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -136,13 +145,13 @@ pub(super) fn classify(exec: &Exec, payload: &(dyn Any + Send)) -> Result<Violat
     Err(first_line(&text))
 }
 
-pub(super) fn first_line(s: &str) -> String {
+fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_owned()
 }
 
 /// Executions started by every checker run in this process: a progress display samples
 /// it from another thread while a long check runs.
-pub(super) static EXECUTIONS_STARTED: AtomicU64 = AtomicU64::new(0);
+static EXECUTIONS_STARTED: AtomicU64 = AtomicU64::new(0);
 
 pub fn executions_started() -> u64 {
     EXECUTIONS_STARTED.load(Ordering::Relaxed)

@@ -1,7 +1,18 @@
 //! shuttle's sampling schedulers (PCT, random): stop at the first violation, or go on
 //! and keep the shortest.
 
-use super::*;
+use super::limits::wait_config;
+use super::loom_search::caught_failure;
+use super::run::{StderrSilencer, execution, finish, install_quiet_hook, set_quiet};
+use super::schedule::Schedule;
+use super::schedulers::Recording;
+use super::verdict::Run;
+use super::{Body, Limits};
+use crate::runtime::context::{Backend, Exec, WaitEvents};
+use shuttle::scheduler::Scheduler;
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 
 pub(super) fn shuttle_config(max_steps: usize) -> shuttle::Config {
     let mut config = shuttle::Config::new();

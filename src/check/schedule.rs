@@ -1,6 +1,6 @@
 //! The strings that replay one execution (`loom:pb2:e17`, `shuttle:0.1.1.2:w0`).
 
-use super::*;
+use std::fmt;
 
 /// What replays one execution.
 #[derive(Clone, Debug, PartialEq, Eq)]

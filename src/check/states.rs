@@ -1,6 +1,30 @@
 //! The stateful search (shuttle DFS): every state once, every property in one search.
 
-use super::*;
+use super::limits::wait_config;
+use super::replay::replay;
+use super::run::{classify, install_quiet_hook};
+use super::sampling::shuttle_runner;
+use super::schedule::Schedule;
+use super::verdict::{Outcome, Verdict, base_outcome};
+use super::{Body, Limits};
+use crate::model::Checker;
+use crate::runtime::context::{Backend, Exec, WaitConfig, WaitEvents, builtin};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+thread_local! {
+    /// The last stateful search on this thread, by the key of the model and size it
+    /// searched: the search checks every property at once, so the rows of one model share
+    /// it (and threads that check models side by side each keep their own).
+    static LAST_SEARCH: std::cell::RefCell<Option<(String, Arc<Searched>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A stateful search done, and the situations its executions reached.
+struct Searched {
+    explored: crate::check::explore::Explored,
+    reached: BTreeSet<&'static str>,
+}
 
 /// Search every state of `body` once (`explore`), under shuttle's sequentially consistent
 /// semantics, with every wait event both ways. Every property is checked in the one
@@ -46,7 +70,7 @@ pub fn explore_states(body: &Body, limits: &Limits) -> crate::check::explore::Ex
 }
 
 /// The schedule that replays a route of the stateful search.
-pub(super) fn route_schedule(
+fn route_schedule(
     body: &Body,
     limits: &Limits,
     route: &crate::check::explore::Route,

@@ -1,6 +1,17 @@
 //! Real threads: a stress test, not a proof, with a watchdog for deadlocks.
 
-use super::*;
+use super::limits::wait_config;
+use super::run::{execution, finish, install_quiet_hook, set_quiet};
+use super::schedule::Schedule;
+use super::verdict::{Failure, Run};
+use super::{Body, Limits};
+use crate::runtime::context::{Backend, Exec, Violation, WaitConfig, WaitEvents, builtin};
+use crate::trace::Trace;
+use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 /// How long `run_std` waits for an execution to finish before calling it a deadlock. One
 /// execution of any model takes well under a millisecond (timed waits time out after

@@ -1,6 +1,11 @@
 //! What a checker concluded: the verdict, the failing execution, the run and the row's outcome.
 
-use super::*;
+use super::schedule::Schedule;
+use crate::model::Checker;
+use crate::runtime::context::{Violation, builtin};
+use crate::trace::Trace;
+use std::collections::BTreeSet;
+use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
