@@ -27,7 +27,7 @@ fn embedded_rows(html: &str) -> Value {
 }
 
 #[test]
-fn report_writes_a_page_that_steps_through_counterexamples() {
+fn report_writes_a_self_contained_page_with_the_rows_of_check() {
     let dir = fresh_dir("html_report");
     let dir_arg = dir.to_str().expect("a UTF-8 path");
     let (code, out, err) = gilspec(&[&["report", "--html", dir_arg][..], &MODELS].concat());
@@ -56,7 +56,23 @@ fn report_writes_a_page_that_steps_through_counterexamples() {
     let (_, checked, _) = gilspec(&[&["check", "--json"][..], &MODELS].concat());
     let checked: Value = serde_json::from_str(&checked).expect("check --json");
     assert_eq!(without_millis(rows.clone()), without_millis(checked));
+}
 
+/// The page steps through its counterexamples in a browser: the self-test, deep links, a
+/// screenshot.
+#[test]
+#[cfg_attr(
+    not(gilspec_has_chromium),
+    ignore = "needs /usr/bin/chromium (apt-get install chromium); .ci/run installs it"
+)]
+fn the_page_steps_through_counterexamples_in_chromium() {
+    let dir = fresh_dir("html_report_browser");
+    let dir_arg = dir.to_str().expect("a UTF-8 path");
+    let (code, _, err) = gilspec(&[&["report", "--html", dir_arg][..], &MODELS].concat());
+    assert_eq!(code, 0, "{err}");
+    let page = dir.join("index.html");
+    let html = std::fs::read_to_string(&page).expect("report writes index.html");
+    let rows = embedded_rows(&html);
     let Some(browser) = browser() else { return };
     let rows = rows.as_array().unwrap();
     let url = format!("file://{}", page.display());

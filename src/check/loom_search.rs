@@ -77,12 +77,7 @@ pub(super) fn collecting_loom(
 /// What a collecting loom run found: its violation with the fewest steps, and whether it
 /// explored every execution at its bound (`finished`: loom returned rather than stopping
 /// at a deadlock, a data race or a livelock, which it cannot go past).
-fn shortest_of(
-    exec: &Exec,
-    finished: bool,
-    budget: u64,
-    bound: Option<usize>,
-) -> (Run, bool) {
+fn shortest_of(exec: &Exec, finished: bool, budget: u64, bound: Option<usize>) -> (Run, bool) {
     let run = Run {
         executions: exec.executions(),
         failure: exec

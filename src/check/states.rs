@@ -70,11 +70,7 @@ pub fn explore_states(body: &Body, limits: &Limits) -> crate::check::explore::Ex
 }
 
 /// The schedule that replays a route of the stateful search.
-fn route_schedule(
-    body: &Body,
-    limits: &Limits,
-    route: &crate::check::explore::Route,
-) -> Schedule {
+fn route_schedule(body: &Body, limits: &Limits, route: &crate::check::explore::Route) -> Schedule {
     let search = crate::check::explore::follow(route.decisions.clone(), limits.reduction);
     let waits = WaitConfig {
         budget: usize::MAX,
