@@ -700,15 +700,6 @@ const RELAXED_MERGE_EXPECT_SPURIOUS: &[Expect] = &[
 ];
 
 #[rustfmt::skip]
-const LAST_USE_EXPECT: &[Expect] = &[
-    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
-];
-
-#[rustfmt::skip]
 const RELAXED_MERGE_EXPECT: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
@@ -724,7 +715,7 @@ pub const BRC_LAST_USE: Model = Model {
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES_WITH_RACES,
-    expect: LAST_USE_EXPECT,
+    expect: crate::models::refcount::ALL_HOLD_WITH_RACES,
     // The handshake waits on a condition variable, in a loop.
     expect_spurious: LAST_USE_EXPECT_SPURIOUS,
     twin: Some("brc-relaxed-merge-load"),

@@ -5,6 +5,7 @@ use crate::check::{self, Failure, Limits, Outcome, Schedule, Verdict};
 use crate::model::{Checker, Expected, Model, Params, Scenario};
 use crate::runtime::context::WaitEvents;
 use crate::schema;
+use crate::trace::Trace;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -198,25 +199,18 @@ impl Row {
         }
     }
 
-    /// The row's counterexample in the JSON schema, if it has one.
+    /// The row's counterexample in the JSON schema, if it has one, with how strongly the
+    /// checker showed it.
     pub fn counterexample(&self) -> Option<schema::Counterexample> {
         let o = &self.outcome;
         let f = failure(self)?;
+        let replay = self.replay().map(|r| r.to_string());
         Some(schema::Counterexample {
-            schema: schema::VERSION,
-            model: self.model.to_owned(),
-            property: o.property.clone(),
-            violated: Some(f.violation.property.clone()),
-            message: Some(f.violation.message.clone()),
-            replay: self.replay().map(|r| r.to_string()),
-            found_at_execution: f.execution,
-            context_switches: f.trace.context_switches(),
             preemptions: o.preemptions,
             preemptions_minimal: o.preemptions_minimal,
             steps_minimal: o.steps_minimal,
             shortest_among: o.shortest_among,
-            cycle_from: f.schedule_cycle(),
-            steps: f.trace.to_schema(),
+            ..counterexample(self.model, &o.property, Some(f), &f.trace, replay)
         })
     }
 
@@ -294,6 +288,33 @@ impl TableRow {
     /// The model, with its size and setting when they are not the default.
     pub fn name(&self) -> String {
         row_name(&self.model, self.params)
+    }
+}
+
+/// An execution in the JSON schema: what broke (if anything), how to replay it, and its
+/// steps; nothing about how strongly it was shown (a checker's row adds that).
+pub fn counterexample(
+    model: &str,
+    property: &str,
+    failure: Option<&Failure>,
+    trace: &Trace,
+    replay: Option<String>,
+) -> schema::Counterexample {
+    schema::Counterexample {
+        schema: schema::VERSION,
+        model: model.to_owned(),
+        property: property.to_owned(),
+        violated: failure.map(|f| f.violation.property.clone()),
+        message: failure.map(|f| f.violation.message.clone()),
+        replay,
+        found_at_execution: failure.map_or(1, |f| f.execution),
+        context_switches: trace.context_switches(),
+        preemptions: None,
+        preemptions_minimal: false,
+        steps_minimal: false,
+        shortest_among: None,
+        cycle_from: failure.and_then(Failure::schedule_cycle),
+        steps: trace.to_schema(),
     }
 }
 
@@ -515,7 +536,6 @@ pub fn table(rows: &[TableRow]) -> String {
     out
 }
 
-/// The line under the table: how many verdicts equal their expectations.
 /// What `check` prints unless asked for the table: a line per model (at each size and
 /// setting), grouped by family, naming what breaks and how strongly, and what holds and
 /// how strongly; a line with a verdict that is not as expected starts with `✗` and names
@@ -524,9 +544,7 @@ pub fn overview(rows: &[TableRow], width: usize) -> String {
     // The models' rows, in the order of first appearance, grouped by family.
     let mut groups: Vec<(Option<usize>, String, Vec<&TableRow>)> = Vec::new();
     for r in rows {
-        let family = crate::models::FAMILIES
-            .iter()
-            .position(|f| f.models.contains(&r.model.as_str()));
+        let family = crate::models::family_of(&r.model);
         let name = r.name();
         match groups.iter_mut().find(|g| g.0 == family && g.1 == name) {
             Some(g) => g.2.push(r),
@@ -575,6 +593,17 @@ pub fn overview(rows: &[TableRow], width: usize) -> String {
     out
 }
 
+/// A property's verdict across checkers, and how a model's line says it, in the order the
+/// line lists them.
+const SAID: [(&str, &str); 6] = [
+    ("violated", "breaks"),
+    ("livelock", "livelocks"),
+    ("error", "errs on"),
+    ("holds", "holds"),
+    ("vacuous", "holds vacuously"),
+    ("inconclusive", "leaves undecided"),
+];
+
 /// One model's verdicts in words: each property once, with its strongest evidence.
 fn model_line(rows: &[&TableRow]) -> String {
     let mut properties: Vec<&str> = Vec::new();
@@ -583,80 +612,56 @@ fn model_line(rows: &[&TableRow]) -> String {
             properties.push(&r.property);
         }
     }
-    fn of<'a>(rows: &'a [&'a TableRow], p: &'a str) -> impl Iterator<Item = &'a &'a TableRow> {
-        rows.iter().filter(move |r| r.property == p)
-    }
-    // A property's verdict across checkers: a violation anywhere is one; it holds when
-    // every checker that can decide it says so.
+    let of =
+        |p: &str| -> Vec<&TableRow> { rows.iter().copied().filter(|r| r.property == p).collect() };
+    // A violation (a livelock, an error) anywhere is the property's verdict; it holds
+    // when every checker that can decide it says so.
     let verdict = |p: &str| -> &'static str {
-        let kinds: Vec<&str> = of(rows, p).map(|r| r.kind.as_str()).collect();
-        let any = |k: &str| kinds.contains(&k);
-        if any("violated") {
-            "breaks"
-        } else if any("livelock") {
-            "livelocks"
-        } else if any("error") {
-            "errs on"
-        } else if kinds
-            .iter()
-            .all(|k| *k == "holds" || *k == "not applicable")
-        {
-            "holds"
-        } else if any("vacuous") {
-            "holds vacuously"
-        } else {
-            "leaves undecided"
+        let kinds: Vec<&str> = of(p).iter().map(|r| r.kind.as_str()).collect();
+        let decided = ["violated", "livelock", "error"]
+            .into_iter()
+            .find(|k| kinds.contains(k));
+        match decided {
+            Some(k) => k,
+            None if kinds
+                .iter()
+                .all(|k| *k == "holds" || *k == "not applicable") =>
+            {
+                "holds"
+            }
+            None if kinds.contains(&"vacuous") => "vacuous",
+            None => "inconclusive",
         }
     };
     // The evidence to show: loom's, or the stateful search's, or the first.
-    let evidence = |p: &str, kind: &str| -> String {
-        let candidates: Vec<&&TableRow> = of(rows, p).filter(|r| r.kind == kind).collect();
+    let evidence = |p: &str, kind: &str| -> Option<String> {
+        let candidates: Vec<&TableRow> = of(p).into_iter().filter(|r| r.kind == kind).collect();
         let best = ["loom", "shuttle-dfs"]
             .iter()
             .find_map(|c| candidates.iter().find(|r| r.checker == *c))
-            .or(candidates.first());
-        best.map_or(String::new(), |r| {
-            let text = r
-                .verdict
-                .split_once(": ")
-                .map_or(r.verdict.as_str(), |(_, t)| t);
+            .or(candidates.first())?;
+        let text = best
+            .verdict
+            .split_once(": ")
+            .map_or(best.verdict.as_str(), |(_, t)| t);
+        Some(
             text.replace(" (fewest)", "")
-                .replace(" (sequentially consistent)", "")
-        })
+                .replace(" (sequentially consistent)", ""),
+        )
     };
     let mut parts: Vec<String> = Vec::new();
-    for how in [
-        "breaks",
-        "livelocks",
-        "errs on",
-        "holds",
-        "holds vacuously",
-        "leaves undecided",
-    ] {
-        let these: Vec<&str> = properties
+    for (kind, said) in SAID {
+        let listed: Vec<String> = properties
             .iter()
-            .copied()
-            .filter(|p| verdict(p) == how)
-            .collect();
-        if these.is_empty() {
-            continue;
-        }
-        let kind = match how {
-            "breaks" => "violated",
-            "livelocks" => "livelock",
-            "errs on" => "error",
-            "holds" => "holds",
-            "holds vacuously" => "vacuous",
-            _ => "inconclusive",
-        };
-        let listed: Vec<String> = these
-            .iter()
+            .filter(|p| verdict(p) == kind)
             .map(|p| match evidence(p, kind) {
-                e if e.is_empty() => p.to_string(),
-                e => format!("{p} ({e})"),
+                Some(e) => format!("{p} ({e})"),
+                None => p.to_string(),
             })
             .collect();
-        parts.push(format!("{how} {}", listed.join(", ")));
+        if !listed.is_empty() {
+            parts.push(format!("{said} {}", listed.join(", ")));
+        }
     }
     parts.join("; ")
 }
@@ -671,6 +676,7 @@ fn cut(line: &str, width: usize) -> String {
     s
 }
 
+/// The line under the table: how many verdicts equal their expectations.
 pub fn summary(rows: &[TableRow]) -> String {
     let wrong = rows.iter().filter(|r| !r.as_expected).count();
     format!(

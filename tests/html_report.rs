@@ -3,7 +3,7 @@
 //! shows what the trace says.
 
 use serde_json::{Map, Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod common;
 use common::{Browser, browser, fresh_dir, gilspec, pre_block};
@@ -26,15 +26,21 @@ fn embedded_rows(html: &str) -> Value {
     serde_json::from_str(&html[start..end]).expect("the data block is JSON")
 }
 
-#[test]
-fn report_writes_a_self_contained_page_with_the_rows_of_check() {
-    let dir = fresh_dir("html_report");
+/// `report --html` into a fresh directory `name`: the directory, the page's path and HTML.
+fn write_report(name: &str) -> (PathBuf, PathBuf, String) {
+    let dir = fresh_dir(name);
     let dir_arg = dir.to_str().expect("a UTF-8 path");
     let (code, out, err) = gilspec(&[&["report", "--html", dir_arg][..], &MODELS].concat());
     assert_eq!(code, 0, "{err}");
     let page = dir.join("index.html");
     assert_eq!(out.trim(), page.to_str().unwrap());
     let html = std::fs::read_to_string(&page).expect("report writes index.html");
+    (dir, page, html)
+}
+
+#[test]
+fn report_writes_a_self_contained_page_with_the_rows_of_check() {
+    let (_, _, html) = write_report("html_report");
 
     // Self-contained: every link stays on the page, nothing is loaded from anywhere.
     for attr in [r#"href=""#, r#"src=""#] {
@@ -66,12 +72,7 @@ fn report_writes_a_self_contained_page_with_the_rows_of_check() {
     ignore = "needs /usr/bin/chromium (apt-get install chromium); .ci/run installs it"
 )]
 fn the_page_steps_through_counterexamples_in_chromium() {
-    let dir = fresh_dir("html_report_browser");
-    let dir_arg = dir.to_str().expect("a UTF-8 path");
-    let (code, _, err) = gilspec(&[&["report", "--html", dir_arg][..], &MODELS].concat());
-    assert_eq!(code, 0, "{err}");
-    let page = dir.join("index.html");
-    let html = std::fs::read_to_string(&page).expect("report writes index.html");
+    let (dir, page, html) = write_report("html_report_browser");
     let rows = embedded_rows(&html);
     let Some(browser) = browser() else { return };
     let rows = rows.as_array().unwrap();

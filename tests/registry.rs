@@ -12,18 +12,22 @@ fn every_registered_model_is_well_formed() {
         if let Some(t) = m.twin.filter(|t| models::find(t).is_none()) {
             problems.push(format!("{}: unknown twin {t}", m.id));
         }
-        let families = models::FAMILIES.iter().filter(|f| f.models.contains(&m.id));
-        if families.count() != 1 {
-            problems.push(format!("{}: not in exactly one of models::FAMILIES", m.id));
-        }
         if models::ALL.iter().filter(|o| o.id == m.id).count() > 1 {
             problems.push(format!("{}: registered twice", m.id));
         }
     }
-    for f in models::FAMILIES {
-        for id in f.models.iter().filter(|id| models::find(id).is_none()) {
-            problems.push(format!("family {:?} names an unknown model {id}", f.title));
-        }
+    // Families follow ALL's order, each from its first model, the first from the start.
+    let firsts: Vec<Option<usize>> = models::FAMILIES
+        .iter()
+        .map(|f| models::ALL.iter().position(|m| m.id == f.first))
+        .collect();
+    if firsts.first() != Some(&Some(0))
+        || firsts.contains(&None)
+        || firsts.windows(2).any(|w| w[0] >= w[1])
+    {
+        problems.push(format!(
+            "models::FAMILIES' first models are not in ALL's order, from its start: {firsts:?}"
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

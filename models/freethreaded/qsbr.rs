@@ -363,7 +363,7 @@ pub const QSBR: Model = Model {
     sources: SOURCES,
     abstracts: ABSTRACTS,
     properties: PROPERTIES,
-    expect: QSBR_EXPECT,
+    expect: crate::models::refcount::ALL_HOLD_WITH_RACES,
     expect_spurious: &[],
     loom_bound: DEEP_BOUND_2,
     scenarios: &[],
@@ -406,15 +406,6 @@ pub const GOAL_EARLY: Model = Model {
     situations: &[],
     body: goal_early,
 };
-
-#[rustfmt::skip]
-const QSBR_EXPECT: &[Expect] = &[
-    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
-];
 
 #[rustfmt::skip]
 const NO_SCAN_FENCE_EXPECT: &[Expect] = &[

@@ -230,6 +230,17 @@ pub const PROPERTIES_WITH_RACES: &[Property] = &[
     },
 ];
 
+/// The expectations of a model where every one of `PROPERTIES_WITH_RACES` holds, under
+/// every checker (shuttle has no race detector: `no_data_race` is loom's alone).
+#[rustfmt::skip]
+pub const ALL_HOLD_WITH_RACES: &[Expect] = &[
+    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+];
+
 /// Seed claim R3, step for step: the count starts at 1 (main's reference); A increfs
 /// (1→2) and its decref loads 2; B increfs (2→3) and its decref loads 3; A stores 1; B
 /// stores 2. Final count 2, true count 1: once main drops its reference, nobody holds foo

@@ -87,15 +87,6 @@ const RELAXED_EXPECT: &[Expect] = &[
     Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
 ];
 
-#[rustfmt::skip]
-const FENCED_EXPECT: &[Expect] = &[
-    Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
-];
-
 const SOURCES: &[&str] = &[
     "Include/refcount.h#Py_DECREF",
     "Objects/object.c#_Py_MergeZeroLocalRefcount",
@@ -132,7 +123,7 @@ pub const FENCED: Model = Model {
     sources: SOURCES,
     abstracts: "One field; tp_dealloc is one write. The fixed size of two threads; the deep suite runs the same.",
     properties: PROPERTIES,
-    expect: FENCED_EXPECT,
+    expect: super::ALL_HOLD_WITH_RACES,
     twin: Some("refcount-atomic-relaxed"),
     body: fenced,
     ..Model::DEFAULT

@@ -72,14 +72,14 @@ pub(crate) fn find_property(model: &Model, id: &str) -> Result<(), Usage> {
         None => Err(Usage(format!(
             "model {} has no property {id:?}; choose one of: {}",
             model.id,
-            model
-                .properties
-                .iter()
-                .map(|p| p.id)
-                .collect::<Vec<_>>()
-                .join(", ")
+            ids(model.properties.iter().map(|p| p.id))
         ))),
     }
+}
+
+/// Valid choices, for a message: `a, b, c`.
+pub(crate) fn ids<'a>(choices: impl IntoIterator<Item = &'a str>) -> String {
+    choices.into_iter().collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) fn params(opts: &Options) -> Params {
@@ -162,13 +162,13 @@ pub(crate) fn print_json(rows: Vec<serde_json::Value>) {
 /// What `check` (and `merge`) print: a line per model grouped by family, or with `table`
 /// a row per model, property and checker; then the summary line.
 pub(crate) fn print_rows(rows: &[TableRow], table: bool) {
-    // On a terminal, no line of the overview wider than it; piped, whole lines.
-    let width = console::Term::stdout()
-        .size_checked()
-        .map_or(usize::MAX, |(_, columns)| usize::from(columns));
     if table {
         print!("{}", report::table(rows));
     } else {
+        // On a terminal, no line wider than it; piped, whole lines.
+        let width = console::Term::stdout()
+            .size_checked()
+            .map_or(usize::MAX, |(_, columns)| usize::from(columns));
         print!("{}", report::overview(rows, width));
     }
     println!("\n{}", report::summary(rows));

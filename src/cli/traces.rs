@@ -1,38 +1,12 @@
 //! The commands that show one execution: trace and replay.
 
-use super::{Format, Options, Usage, find_model, find_property, params};
+use super::{Format, Options, Usage, find_model, find_property, ids, params};
 use gilspec::check::{self, Limits};
 use gilspec::model::{Checker, Model};
 use gilspec::report::{self, Replay};
 use gilspec::schema;
 use gilspec::trace::Trace;
 use std::process::ExitCode;
-
-/// An execution that is not a checker's row (a scenario, a replay) as a JSON document.
-fn document(
-    model: &str,
-    property: &str,
-    failure: Option<&check::Failure>,
-    replay: Option<String>,
-    trace: &Trace,
-) -> schema::Counterexample {
-    schema::Counterexample {
-        schema: schema::VERSION,
-        model: model.to_owned(),
-        property: property.to_owned(),
-        violated: failure.map(|f| f.violation.property.clone()),
-        message: failure.map(|f| f.violation.message.clone()),
-        replay,
-        found_at_execution: failure.map_or(1, |f| f.execution),
-        context_switches: trace.context_switches(),
-        preemptions: None,
-        preemptions_minimal: false,
-        steps_minimal: false,
-        shortest_among: None,
-        cycle_from: failure.and_then(|f| f.schedule_cycle()),
-        steps: trace.to_schema(),
-    }
-}
 
 /// Print `trace` in the chosen format: for JSON, `document` (the verdict, the message and
 /// the replay string with the steps).
@@ -77,12 +51,7 @@ pub(crate) fn trace(opts: &Options) -> Result<ExitCode, Usage> {
             Usage(format!(
                 "model {} has no scenario {s:?}; choose one of: {}",
                 model.id,
-                model
-                    .scenarios
-                    .iter()
-                    .map(|s| s.id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                ids(model.scenarios.iter().map(|s| s.id))
             ))
         })?;
         return Ok(show_scenario(opts, model, scenario));
@@ -144,12 +113,12 @@ pub(crate) fn show_scenario(
         },
     };
     print_trace(opts, &header, &trace, || {
-        document(
+        report::counterexample(
             model.id,
             scenario.property,
             run.failure.as_ref(),
-            Some(replay.to_string()),
             &trace,
+            Some(replay.to_string()),
         )
     });
     ExitCode::SUCCESS
@@ -228,12 +197,12 @@ pub(crate) fn replay(opts: &Options) -> Result<ExitCode, Usage> {
                 model.id, replay.property, f.violation.message, replay
             );
             print_trace(opts, &header, &f.trace, || {
-                document(
+                report::counterexample(
                     model.id,
                     &replay.property,
                     Some(&f),
-                    Some(replay.to_string()),
                     &f.trace,
+                    Some(replay.to_string()),
                 )
             });
             Ok(ExitCode::SUCCESS)

@@ -235,39 +235,33 @@ thread_local! {
 
 impl Exec {
     pub fn new(backend: Backend, armed: Option<&str>, waits: WaitConfig) -> Arc<Exec> {
-        Arc::new(Exec {
-            backend,
-            armed: armed.map(str::to_owned),
-            waits,
-            collect: false,
-            untraced: false,
-            tasks: Mutex::new(None),
-            state: Mutex::new(ExecState::default()),
-        })
+        Exec::build(backend, armed, waits, false, false)
     }
 
     /// A run that notes violations of the armed property and goes on (see `collect`).
     pub fn collecting(backend: Backend, armed: &str, waits: WaitConfig) -> Arc<Exec> {
-        Arc::new(Exec {
-            backend,
-            armed: Some(armed.to_owned()),
-            waits,
-            collect: true,
-            untraced: false,
-            tasks: Mutex::new(None),
-            state: Mutex::new(ExecState::default()),
-        })
+        Exec::build(backend, Some(armed), waits, true, false)
     }
 
     /// A run that keeps no trace (timing model code natively, `cost`): its steps are
     /// counted and observed, but not stored.
     pub fn untraced(backend: Backend, waits: WaitConfig) -> Arc<Exec> {
+        Exec::build(backend, None, waits, false, true)
+    }
+
+    fn build(
+        backend: Backend,
+        armed: Option<&str>,
+        waits: WaitConfig,
+        collect: bool,
+        untraced: bool,
+    ) -> Arc<Exec> {
         Arc::new(Exec {
             backend,
-            armed: None,
+            armed: armed.map(str::to_owned),
             waits,
-            collect: false,
-            untraced: true,
+            collect,
+            untraced,
             tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })

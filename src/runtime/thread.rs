@@ -24,6 +24,16 @@ fn exit_thread() {
     context::time_passes();
 }
 
+/// A model thread's body under a checker: running up to its first operation is a move of
+/// its own, and time passes for the timed waiters when it finishes.
+fn checked_thread(f: impl FnOnce() + Send + 'static) -> impl FnOnce() + Send + 'static {
+    move || {
+        context::mark("start");
+        f();
+        exit_thread();
+    }
+}
+
 /// Start a model thread named `name` (the name appears in every trace step it takes).
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
     context::set_live(name, true);
@@ -39,23 +49,13 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
         Backend::Loom => Backed::Loom(
             loom::thread::Builder::new()
                 .name(name.to_owned())
-                .spawn(move || {
-                    // Running up to its first operation is a move of its own.
-                    context::mark("start");
-                    f();
-                    exit_thread();
-                })
+                .spawn(checked_thread(f))
                 .expect("loom spawn"),
         ),
         Backend::Shuttle => Backed::Shuttle(
             shuttle::thread::Builder::new()
                 .name(name.to_owned())
-                .spawn(move || {
-                    // Running up to its first operation is a move of its own.
-                    context::mark("start");
-                    f();
-                    exit_thread();
-                })
+                .spawn(checked_thread(f))
                 .expect("shuttle spawn"),
         ),
         Backend::Std => {
