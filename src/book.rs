@@ -190,7 +190,15 @@ fn cell(r: &Row) -> String {
     let failure = report::failure(r);
     let text = match o.verdict {
         Verdict::Holds if o.checker == Checker::Loom => {
-            format!("holds · {}", o.bound.replace("preemption bound", "bound"))
+            let bound = o
+                .bound
+                .replace("preemption bound", "bound")
+                .replace("exhaustive over schedules", "every schedule")
+                .replace(
+                    " early timeouts or spurious wakeups per execution",
+                    " wait events",
+                );
+            format!("holds · {bound}")
         }
         Verdict::Holds if o.checker == Checker::ShuttleDfs && o.exhaustive => {
             format!(

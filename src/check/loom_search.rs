@@ -197,11 +197,23 @@ pub(super) fn check_loom(body: &Body, property: &str, limits: &Limits) -> Outcom
     };
     let run = explore_loom(body, property, limits, bound);
     let budget_spent = run.budget_spent;
+    // Some execution had more waits that could end early than the run lets end early:
+    // the sets of events past that cap were not tried, so the search is bounded there too.
+    let events_capped = run.max_eligible_waits > limits.wait_events;
     let mut o = judged(Checker::Loom, property, bound_text(bound), run);
     if o.verdict == Verdict::Holds {
         if budget_spent {
             o.verdict = Verdict::Inconclusive;
             o.note = Some(format!("budget spent: {} executions", limits.loom_budget));
+        } else if events_capped {
+            let schedules = match bound {
+                Some(_) => bound_text(bound),
+                None => "exhaustive over schedules".to_owned(),
+            };
+            o.bound = format!(
+                "{schedules}, at most {} early timeouts or spurious wakeups per execution",
+                limits.wait_events
+            );
         } else if bound.is_none() {
             o.exhaustive = true;
             o.bound = "exhaustive".to_owned();
