@@ -132,7 +132,7 @@ const TOUCHES_EXPECT: &[Expect] = &[
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::SAMPLING, default: HOLDS, deep: FOUND },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: FOUND },
     Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: violated(0), deep: violated(0) },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
 ];
 
 #[rustfmt::skip]
@@ -143,8 +143,7 @@ const WITH_GIL_EXPECT: &[Expect] = &[
     Expect { property: NO_USE_AFTER_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: Checker::DFS, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+    Expect { property: NO_DATA_RACE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
 ];
 
 const SOURCES: &[&str] = &[

@@ -135,9 +135,7 @@ fn block(
 fn situations(models: &[&'static Model], rows: &[Row]) -> String {
     let mut out = String::new();
     for m in models.iter().filter(|m| !m.situations.is_empty()) {
-        let run: Vec<&Row> = rows_of(m, rows)
-            .filter(|r| r.outcome.verdict != Verdict::NotApplicable)
-            .collect();
+        let run: Vec<&Row> = rows_of(m, rows).collect();
         let reached_all = run
             .iter()
             .filter(|r| m.situations.iter().all(|s| r.outcome.reached.contains(s.0)))
@@ -235,7 +233,6 @@ fn cell(r: &Row) -> String {
             "inconclusive · {}",
             o.note.as_deref().unwrap_or("budget spent")
         ),
-        Verdict::NotApplicable => "n/a".to_owned(),
         Verdict::Error => "error".to_owned(),
         Verdict::Vacuous => "**vacuous** · situation not reached".to_owned(),
     };

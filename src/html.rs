@@ -35,7 +35,7 @@ pub fn page(title: &str, rows: &Value) -> String {
   <ul class="legend">
     <li class="v-holds">holds</li><li class="v-violated">violated</li>
     <li class="v-livelock">livelock</li><li class="v-inconclusive">inconclusive</li>
-    <li class="v-not-applicable">not applicable</li><li class="v-error">error</li>
+    <li class="v-error">error</li>
     <li>≠ dashed: not the verdict the model expects</li>
   </ul>
   <div class="scroll-x"><table id="matrix"></table></div>

@@ -92,7 +92,6 @@ impl Row {
                 o.verdict == Verdict::Violated
                     && (preemptions.is_none() || preemptions == o.preemptions)
             }
-            Some(Expected::NotApplicable(_)) => o.verdict == Verdict::NotApplicable,
             Some(Expected::Inconclusive) => o.verdict == Verdict::Inconclusive,
             Some(Expected::Livelock) => o.verdict == Verdict::Livelock,
             Some(Expected::Vacuous) => o.verdict == Verdict::Vacuous,
@@ -160,9 +159,6 @@ impl Row {
             ),
             Verdict::Inconclusive | Verdict::Error => {
                 format!("{}: {}", o.verdict, o.note.as_deref().unwrap_or(""))
-            }
-            Verdict::NotApplicable => {
-                format!("not applicable: {}", o.note.as_deref().unwrap_or(""))
             }
             Verdict::Vacuous => format!(
                 "vacuous: no violation ({} {}), but {}",
@@ -334,7 +330,6 @@ pub fn expected_id(e: Expected) -> &'static str {
     match e {
         Expected::Holds => "holds",
         Expected::Violated { .. } => "violated",
-        Expected::NotApplicable(_) => "not applicable",
         Expected::Inconclusive => "inconclusive",
         Expected::Livelock => "livelock",
         Expected::Vacuous => "vacuous",
@@ -627,12 +622,7 @@ fn model_line(rows: &[&TableRow]) -> String {
             .find(|k| kinds.contains(k));
         match decided {
             Some(k) => k,
-            None if kinds
-                .iter()
-                .all(|k| *k == "holds" || *k == "not applicable") =>
-            {
-                "holds"
-            }
+            None if kinds.iter().all(|k| *k == "holds") => "holds",
             None if kinds.contains(&"vacuous") => "vacuous",
             None => "inconclusive",
         }
@@ -642,22 +632,30 @@ fn model_line(rows: &[&TableRow]) -> String {
             .verdict
             .split_once(": ")
             .map_or(r.verdict.as_str(), |(_, t)| t);
-        text.replace(" (fewest)", "")
+        // A violation's search size says little; its fewest steps say much.
+        let text = match text.split_once(", exhaustive (") {
+            Some((found, _)) if r.kind == "violated" => found,
+            _ => text,
+        };
+        text.replace(" preemptions (fewest)", " preemptions")
+            .replace(" preemption (fewest)", " preemption")
             .replace(" (sequentially consistent)", "")
             .replace(
                 " early timeouts or spurious wakeups per execution",
                 " wait events",
             )
     };
-    // The evidence to show: an exhaustive search's first (loom's, then the stateful
-    // search's), then loom's, the stateful search's, the first. A proof by the stateful
-    // search keeps loom's bounded verdict beside it: only loom explores weak memory.
+    // The evidence to show: the strongest first (a "holds" from an exhaustive search, a
+    // violation with the fewest steps; loom's, then the stateful search's), then loom's,
+    // the stateful search's, the first. Evidence from the stateful search keeps loom's
+    // verdict beside it: only loom explores weak memory, and it counts preemptions.
+    let strongest = |r: &TableRow| r.exhaustive || r.verdict.contains("steps (fewest)");
     let evidence = |p: &str, kind: &str| -> Option<String> {
         let candidates: Vec<&TableRow> = of(p).into_iter().filter(|r| r.kind == kind).collect();
-        let by = |checker: &str, exhaustive: bool| {
+        let by = |checker: &str, strong: bool| {
             candidates
                 .iter()
-                .find(|r| r.checker == checker && (r.exhaustive || !exhaustive))
+                .find(|r| r.checker == checker && (!strong || strongest(r)))
         };
         let best = by("loom", true)
             .or(by("shuttle-dfs", true))

@@ -24,7 +24,7 @@ pub struct Row {
     pub timeouts: bool,
     pub property: String,
     pub checker: String,
-    /// holds, violated, livelock, inconclusive, not applicable, error or vacuous.
+    /// holds, violated, livelock, inconclusive, error or vacuous.
     pub verdict: String,
     /// The verdict the model's data expects (none: the model names no expectation).
     pub expected: Option<String>,

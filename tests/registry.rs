@@ -82,3 +82,45 @@ fn a_model_missing_its_question_and_a_checker_is_refused() {
     );
     assert_eq!(problems.len(), 3, "{problems:?}");
 }
+
+/// A data race that shuttle is expected to find and loom is not is refused: shuttle's
+/// executions are some of loom's, under the same happens-before.
+#[test]
+fn a_race_only_shuttle_finds_is_refused() {
+    use gilspec::model::FOUND;
+    const RACE: Property = Property {
+        id: "no_data_race",
+        claim: "no race",
+    };
+    const EXPECT: &[Expect] = &[
+        Expect {
+            property: "no_data_race",
+            checkers: Checker::LOOM,
+            default: HOLDS,
+            deep: HOLDS,
+        },
+        Expect {
+            property: "no_data_race",
+            checkers: Checker::SHUTTLE,
+            default: FOUND,
+            deep: HOLDS,
+        },
+    ];
+    let model = Model {
+        id: "racy",
+        title: "a model",
+        question: "a question",
+        sources: &["nowhere"],
+        abstracts: "everything",
+        properties: &[RACE],
+        expect: EXPECT,
+        body,
+        ..Model::DEFAULT
+    };
+    let problems = model.problems();
+    let expected: Vec<String> = ["shuttle-pct", "shuttle-random", "shuttle-dfs"]
+        .iter()
+        .map(|c| format!("racy: a data race expected under {c} but not under loom"))
+        .collect();
+    assert_eq!(problems, expected);
+}

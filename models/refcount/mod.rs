@@ -237,8 +237,7 @@ pub const ALL_HOLD_WITH_RACES: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
     Expect { property: NO_USE_AFTER_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
     Expect { property: NO_DOUBLE_FREE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM, default: HOLDS, deep: HOLDS },
-    Expect { property: NO_DATA_RACE, checkers: Checker::SHUTTLE, default: NO_RACE_DETECTOR, deep: NO_RACE_DETECTOR },
+    Expect { property: NO_DATA_RACE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
 ];
 
 /// Seed claim R3, step for step: the count starts at 1 (main's reference); A increfs

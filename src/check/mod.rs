@@ -27,10 +27,10 @@ pub use verdict::{Failure, Outcome, Run, Verdict};
 
 use loom_search::check_loom;
 use states::check_states;
-use verdict::{base_outcome, sampled};
+use verdict::sampled;
 
 use crate::model::Checker;
-use crate::runtime::context::{WaitEvents, builtin};
+use crate::runtime::context::WaitEvents;
 use shuttle::scheduler::{PctScheduler, RandomScheduler};
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,12 +54,6 @@ pub fn check_keyed(
 ) -> Outcome {
     let start = Instant::now();
     crate::runtime::context::take_reached();
-    if property == builtin::NO_DATA_RACE && checker != Checker::Loom {
-        let mut o = base_outcome(checker, property, 0, "-".to_owned());
-        o.verdict = Verdict::NotApplicable;
-        o.note = Some("shuttle has no data-race detector".to_owned());
-        return o;
-    }
     let random = WaitEvents::Random { seed: limits.seed };
     let mut outcome = match checker {
         Checker::Loom => check_loom(body, property, limits),

@@ -16,8 +16,6 @@ pub enum Verdict {
     Livelock,
     /// The search stopped before it could decide (budget spent, or another failure).
     Inconclusive,
-    /// The checker cannot decide this property (for example: shuttle and data races).
-    NotApplicable,
     /// The model itself crashed: a bug in the model, not a finding.
     Error,
     /// No violation, but the runs never reached a situation the property is about
@@ -32,7 +30,6 @@ impl Verdict {
             Verdict::Violated => "violated",
             Verdict::Livelock => "livelock",
             Verdict::Inconclusive => "inconclusive",
-            Verdict::NotApplicable => "not applicable",
             Verdict::Error => "error",
             Verdict::Vacuous => "vacuous",
         }

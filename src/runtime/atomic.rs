@@ -5,6 +5,7 @@ use super::access::{
 };
 use super::context::{self, Backend};
 use super::object::{self, Obj};
+use super::race::AtomicAccess;
 use super::var::{Word, overwrite, word};
 use super::{Ordering, dispatch};
 use std::sync::Arc;
@@ -66,6 +67,7 @@ impl Atomic {
         touch_before(self.read_obj(), action);
         let v = dispatch!(&*self.inner, a => a.load(order));
         record_read(action, &self.name, v);
+        context::race_atomic(&self.name, AtomicAccess::Load(order));
         touch(self.read_obj(), action);
         v
     }
@@ -75,6 +77,7 @@ impl Atomic {
         dispatch!(&*self.inner, a => a.store(value, order));
         let before = context::last_value(&self.name); // after the store, as in `Var::write`
         record_write(action, &self.name, before, value);
+        context::race_atomic(&self.name, AtomicAccess::Store(order));
         touch(self.obj, action);
     }
 
@@ -83,6 +86,7 @@ impl Atomic {
         touch_before(self.obj, action);
         let prev = dispatch!(&*self.inner, a => a.fetch_add(delta, order));
         record_rmw(action, &self.name, prev, Some(prev + delta));
+        context::race_atomic(&self.name, AtomicAccess::Rmw(order));
         touch(self.obj, action);
         prev
     }
@@ -92,6 +96,7 @@ impl Atomic {
         touch_before(self.obj, action);
         let prev = dispatch!(&*self.inner, a => a.fetch_sub(delta, order));
         record_rmw(action, &self.name, prev, Some(prev - delta));
+        context::race_atomic(&self.name, AtomicAccess::Rmw(order));
         touch(self.obj, action);
         prev
     }
@@ -108,8 +113,14 @@ impl Atomic {
         touch_before(self.read_obj(), action);
         let r = dispatch!(&*self.inner, a => a.compare_exchange(current, new, success, failure));
         match r {
-            Ok(prev) => record_rmw(action, &self.name, prev, Some(new)),
-            Err(actual) => record_rmw(action, &self.name, actual, None),
+            Ok(prev) => {
+                record_rmw(action, &self.name, prev, Some(new));
+                context::race_atomic(&self.name, AtomicAccess::Rmw(success));
+            }
+            Err(actual) => {
+                record_rmw(action, &self.name, actual, None);
+                context::race_atomic(&self.name, AtomicAccess::Load(failure));
+            }
         }
         // A failed exchange only read the field.
         touch(if r.is_ok() { self.obj } else { self.read_obj() }, action);
@@ -125,4 +136,5 @@ pub fn fence(order: Ordering) {
         Backend::Std => std::sync::atomic::fence(order),
     }
     context::mark("fence");
+    context::race_fence(order);
 }

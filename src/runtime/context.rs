@@ -7,6 +7,7 @@
 
 use super::heap::Heap;
 use super::history::{Hash128, History, hash128};
+use super::race::{AtomicAccess, Clocks};
 use crate::trace::{Access, Event, Trace};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +29,8 @@ pub mod builtin {
     pub const NO_DOUBLE_FREE: &str = "no_double_free";
     /// Checked by the heap when an execution ends.
     pub const NO_LEAK: &str = "no_leak";
-    /// Checked by loom's causality checker on `Var`s (loom only).
+    /// Checked on every `Var` access: by loom's causality checker under loom, by
+    /// `race::Clocks` under shuttle.
     pub const NO_DATA_RACE: &str = "no_data_race";
     /// Checked by the checkers: some thread can always run.
     pub const NO_DEADLOCK: &str = "no_deadlock";
@@ -102,6 +104,8 @@ pub(crate) struct ExecState {
     /// Shuttle: a task whose next scheduling point is a lock, join or sleep that may block:
     /// taking a lock is a right mover only when what follows cannot block.
     pub blocking: Option<usize>,
+    /// Happens-before, when this run looks for data races itself (`Exec::tracks_races`).
+    pub races: Clocks,
 }
 
 /// A thread asleep in a wait, as the context sees it (the condition variable's `Sleep`
@@ -281,6 +285,16 @@ impl Exec {
     /// word-sized accesses (what the hardware does) so the race's outcome can be observed.
     pub fn race_detection(&self) -> bool {
         self.backend == Backend::Loom && self.armed.as_deref() == Some(builtin::NO_DATA_RACE)
+    }
+
+    /// The runtime's own race detector (`race`) is on under shuttle while `no_data_race`
+    /// is armed (alone, or with every property in the stateful search).
+    pub fn tracks_races(&self) -> bool {
+        self.backend == Backend::Shuttle
+            && matches!(
+                self.armed.as_deref(),
+                Some(builtin::NO_DATA_RACE | builtin::ANY)
+            )
     }
 
     /// Run `f` with this context installed on the current OS thread.
@@ -637,6 +651,9 @@ pub(crate) fn fingerprint(exec: &Exec, extra: &impl std::hash::Hash) -> Hash128 
     let mut h = xxhash_rust::xxh3::Xxh3Default::new();
     s.heap.hash_state(&mut h);
     let heap = h.digest128();
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    s.races.hash_state(&mut h);
+    let races = h.digest128();
     hash128(&(
         (
             extra,
@@ -648,7 +665,7 @@ pub(crate) fn fingerprint(exec: &Exec, extra: &impl std::hash::Hash) -> Hash128 
             &s.blocking,
         ),
         (&s.lock_holders, &s.lock_wanted, &s.values, &s.ghosts),
-        (&s.pending_wakes, sleepers, waiters, heap),
+        (&s.pending_wakes, sleepers, waiters, heap, races),
     ))
 }
 
@@ -728,12 +745,51 @@ pub(crate) fn lock_event(mutex: &str, event: LockEvent) {
         }
         LockEvent::Take => {
             s.lock_wanted.remove(&thread);
+            if exec.tracks_races() {
+                s.races.lock_taken(&thread, mutex);
+            }
             s.lock_holders.insert(mutex.to_owned(), thread);
         }
         LockEvent::Release => {
+            if exec.tracks_races() {
+                s.races.lock_released(&thread, mutex);
+            }
             s.lock_holders.remove(mutex);
         }
     }
+}
+
+/// Happens-before for the runtime's race detector (see `race`): the calling thread made
+/// an atomic access, a fence, or started or joined `child`. No-ops unless it is on.
+pub(crate) fn race_atomic(atomic: &str, access: AtomicAccess) {
+    with_races(|c, t| c.atomic(t, atomic, access));
+}
+
+pub(crate) fn race_fence(order: super::Ordering) {
+    with_races(|c, t| c.fence(t, order));
+}
+
+pub(crate) fn race_spawn(child: &str) {
+    with_races(|c, t| c.spawn(t, child));
+}
+
+pub(crate) fn race_join(child: &str) {
+    with_races(|c, t| c.join(t, child));
+}
+
+/// The calling thread read or wrote `var` (after its step is recorded): a race it is in
+/// is a violation of `no_data_race`.
+pub(crate) fn race_var(var: &str, write: bool) {
+    if let Some(race) = with_races(|c, t| c.var(t, var, write)).flatten() {
+        report(builtin::NO_DATA_RACE, race);
+    }
+}
+
+fn with_races<R>(f: impl FnOnce(&mut Clocks, &str) -> R) -> Option<R> {
+    let exec = try_current().filter(|e| e.tracks_races())?;
+    let thread = thread_name();
+    let mut s = exec.state();
+    Some(f(&mut s.races, &thread))
 }
 
 /// Who waits for what, for a deadlock report: the mutexes each unfinished thread holds,

@@ -6,7 +6,7 @@
 //!
 //! The arrows run one way: the primitives (`var`, `atomic`, `mutex`, `condvar`, `thread`,
 //! `ghost`, `object`) use the `context` of the run; the context keeps the execution's
-//! ghost state (`heap`, `history`, the trace) and knows the backend; nothing below calls
+//! ghost state (`heap`, `history`, `race`, the trace) and knows the backend; nothing below calls
 //! back up. Models use this module through `crate::prelude`; they never name loom or
 //! shuttle.
 
@@ -19,6 +19,7 @@ pub(crate) mod heap;
 pub(crate) mod history;
 mod mutex;
 pub mod object;
+pub(crate) mod race;
 mod thread;
 mod var;
 

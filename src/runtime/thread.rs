@@ -40,6 +40,7 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle {
     // Real threads may take steps before `spawn` returns: record the spawn first. Under
     // the checkers the child runs only at a later scheduling point, and recording after
     // the spawn keeps a script's steps in line with the checker's scheduling points.
+    context::race_spawn(name);
     let spawn_step = format!("spawn {name}");
     let backend = context::backend();
     if backend == Backend::Std {
@@ -88,6 +89,7 @@ impl JoinHandle {
         if let Err(payload) = result {
             std::panic::resume_unwind(payload);
         }
+        context::race_join(&self.name);
         context::record(&format!("join {}", self.name), vec![], None);
     }
 }

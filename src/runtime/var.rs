@@ -12,7 +12,8 @@ use std::sync::Arc;
 /// the load and the store of an increment. Under loom, while `no_data_race` is under check,
 /// it is a `loom::cell::UnsafeCell` and an unsynchronised access is a causality violation;
 /// otherwise it behaves like a relaxed word access, so the race's outcome can be seen.
-/// Shuttle has no race detector: there it is a scheduling point before each access.
+/// Under shuttle it is a scheduling point before each access, and the runtime's own
+/// detector (`race`) checks each access against happens-before.
 pub struct Var {
     name: String,
     obj: Option<Obj>,
@@ -96,8 +97,14 @@ impl Var {
         record_init(&name, init);
         let inner = Arc::new(inner);
         if let Some(o) = obj {
-            let field = inner.clone();
-            object::on_free(o, Arc::new(move || field.overwrite()));
+            let (field, name) = (inner.clone(), name.clone());
+            object::on_free(
+                o,
+                Arc::new(move || {
+                    field.overwrite();
+                    context::race_var(&name, true);
+                }),
+            );
         }
         Var { name, obj, inner }
     }
@@ -110,6 +117,7 @@ impl Var {
             VarInner::Word(w) => dispatch!(w, a => a.load(Ordering::Relaxed)),
         };
         record_read(action, &self.name, value);
+        context::race_var(&self.name, false);
         touch(self.obj, action);
         value
     }
@@ -125,6 +133,7 @@ impl Var {
         // runs between its return and this line.
         let before = context::last_value(&self.name);
         record_write(action, &self.name, before, value);
+        context::race_var(&self.name, true);
         touch(self.obj, action);
     }
 }
