@@ -369,12 +369,12 @@ fn counterexample(model: &Model, r: &Row) -> String {
     );
     let _ = writeln!(
         out,
-        "{} steps in {} rows ({} context switches): a row is one thread's consecutive steps \
+        "{} steps in {} rows ({}): a row is one thread's consecutive steps \
          in one function. Every step: `gilspec trace {} --property {}{flag} --checker {} \
          --steps all`; replay: `gilspec replay {} {}`.\n",
         f.trace.len(),
         grouped.len(),
-        f.trace.context_switches(),
+        f.trace.context_switches_text(),
         model.id,
         o.property,
         o.checker,

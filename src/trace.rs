@@ -205,6 +205,14 @@ impl Trace {
             .count()
     }
 
+    /// "1 context switch", "3 context switches".
+    pub fn context_switches_text(&self) -> String {
+        match self.context_switches() {
+            1 => "1 context switch".to_owned(),
+            n => format!("{n} context switches"),
+        }
+    }
+
     /// The acting thread of each step, the form a scripted schedule takes.
     pub fn thread_sequence(&self) -> Vec<String> {
         self.events.iter().map(|e| e.thread.clone()).collect()

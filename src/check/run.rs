@@ -46,35 +46,51 @@ pub(super) fn install_quiet_hook() {
     });
 }
 
-/// Points stderr at /dev/null while shuttle runs, when asked to (see above).
-pub(super) struct StderrSilencer(Option<libc::c_int>);
+/// Points stderr at /dev/null while shuttle runs, when asked to (see above). Rows are
+/// checked on several threads at once and descriptor 2 is the process's: the first
+/// silencer points it away and keeps the real one, the last restores it.
+pub(super) struct StderrSilencer(bool);
+
+/// How many silencers are alive, and the real stderr they keep.
+static SILENCED: std::sync::Mutex<(usize, libc::c_int)> = std::sync::Mutex::new((0, -1));
 
 impl StderrSilencer {
     pub(super) fn new() -> StderrSilencer {
         if !SILENCE_STDERR.load(Ordering::Relaxed) {
-            return StderrSilencer(None);
+            return StderrSilencer(false);
         }
-        // SAFETY: plain POSIX calls on file descriptors we own; failures leave stderr as is.
-        unsafe {
-            let saved = libc::dup(2);
-            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
-            if saved < 0 || null < 0 {
-                return StderrSilencer(None);
+        let mut silenced = SILENCED.lock().unwrap_or_else(|e| e.into_inner());
+        if silenced.0 == 0 {
+            // SAFETY: plain POSIX calls on file descriptors we own; failures leave stderr
+            // as is.
+            unsafe {
+                let saved = libc::dup(2);
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+                if saved < 0 || null < 0 {
+                    return StderrSilencer(false);
+                }
+                libc::dup2(null, 2);
+                libc::close(null);
+                silenced.1 = saved;
             }
-            libc::dup2(null, 2);
-            libc::close(null);
-            StderrSilencer(Some(saved))
         }
+        silenced.0 += 1;
+        StderrSilencer(true)
     }
 }
 
 impl Drop for StderrSilencer {
     fn drop(&mut self) {
-        if let Some(saved) = self.0 {
-            // SAFETY: restores the descriptor saved in `new`.
+        if !self.0 {
+            return;
+        }
+        let mut silenced = SILENCED.lock().unwrap_or_else(|e| e.into_inner());
+        silenced.0 -= 1;
+        if silenced.0 == 0 {
+            // SAFETY: restores the descriptor saved by the first silencer.
             unsafe {
-                libc::dup2(saved, 2);
-                libc::close(saved);
+                libc::dup2(silenced.1, 2);
+                libc::close(silenced.1);
             }
         }
     }

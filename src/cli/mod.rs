@@ -14,9 +14,11 @@ use gilspec::check::Limits;
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Row, TableRow};
-use gilspec::shard::{Selection, Shard};
+use gilspec::shard::{PlannedRow, Selection, Shard};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How a trace is printed.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -125,7 +127,9 @@ pub(crate) fn selected_models(opts: &Options) -> Result<Vec<&'static Model>, Usa
 }
 
 /// Check the models, properties and checkers the options select (the share `--shard`
-/// names), with progress on a terminal.
+/// names), with progress on a terminal. A model at one spurious-wakeup setting is one
+/// piece of work (its rows share one stateful search); the pieces are checked side by
+/// side, one per core, and the rows come out in the selection's order.
 pub(crate) fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
     let models = selected_models(opts)?;
     let checkers = opts
@@ -133,25 +137,45 @@ pub(crate) fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
     let planned = selection(opts, &models, &checkers).rows(opts.shard);
+    let mut units: Vec<&[PlannedRow]> = planned
+        .chunk_by(|a, b| a.model.id == b.model.id && a.spurious == b.spurious)
+        .collect();
+    units.retain(|u| !u.is_empty());
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, units.len().max(1));
     let progress = (!opts.json && std::io::stderr().is_terminal())
-        .then(|| progress::Progress::start(planned.len()));
-    let mut rows: Vec<Row> = Vec::new();
-    for row in &planned {
-        if let Some(progress) = &progress {
-            let s = if row.spurious { " (spurious on)" } else { "" };
-            let label = format!("{} {}{s} under {}", row.model.id, row.property, row.checker);
-            progress.now(rows.len() + 1, label);
+        .then(|| progress::Progress::start(planned.len(), workers));
+    let next = AtomicUsize::new(0);
+    let done: Vec<Mutex<Vec<Row>>> = units.iter().map(|_| Mutex::new(Vec::new())).collect();
+    let check_units = |worker: usize| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(unit) = units.get(i) else { break };
+        for row in *unit {
+            if let Some(progress) = &progress {
+                let s = if row.spurious { " (spurious on)" } else { "" };
+                let label = format!("{} {}{s} under {}", row.model.id, row.property, row.checker);
+                progress.started(worker, label);
+            }
+            let params = params(opts).with_spurious(row.spurious);
+            let checked =
+                report::check_row(row.model, row.property, row.checker, params, &opts.limits);
+            done[i].lock().expect("no worker panicked").push(checked);
         }
-        let params = params(opts).with_spurious(row.spurious);
-        rows.push(report::check_row(
-            row.model,
-            row.property,
-            row.checker,
-            params,
-            &opts.limits,
-        ));
-    }
-    Ok(rows)
+    };
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            std::thread::Builder::new()
+                // Room for the checkers' own recursion; model threads have their own stacks.
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, move || check_units(worker))
+                .expect("a worker thread");
+        }
+    });
+    Ok(done
+        .into_iter()
+        .flat_map(|rows| rows.into_inner().expect("no worker panicked"))
+        .collect())
 }
 
 pub(crate) fn print_json(rows: Vec<serde_json::Value>) {

@@ -1,25 +1,26 @@
-//! The status line of a long check on a terminal: which row it is on, and how many
-//! executions that row has explored so far (indicatif, redrawn on a tick of its own
-//! while the checkers run on this thread). The row's name comes last and is cut to the
+//! The status line of a long check on a terminal: how many rows have started, how many
+//! executions the check has explored so far, and the row each worker is on (indicatif,
+//! redrawn on a tick of its own while the checkers run). The row's name comes last and is cut to the
 //! terminal's width.
 
 use gilspec::check;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::os::fd::FromRawFd;
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub(crate) struct Progress {
     bar: ProgressBar,
-    /// `check::executions_started()` when the current row began.
-    base: Arc<AtomicU64>,
+    /// The rows started so far, and the row each worker is on.
+    started: AtomicU64,
+    rows: Mutex<Vec<String>>,
 }
 
 impl Progress {
-    pub(crate) fn start(rows: usize) -> Progress {
-        let base = Arc::new(AtomicU64::new(check::executions_started()));
-        let from = base.clone();
+    /// A status line for `rows` rows checked by `workers` threads side by side.
+    pub(crate) fn start(rows: usize, workers: usize) -> Progress {
+        let from = check::executions_started();
         let style = ProgressStyle::with_template(
             "checking [{pos}/{len}] {executions} executions: {wide_msg}",
         )
@@ -27,22 +28,31 @@ impl Progress {
         .with_key(
             "executions",
             move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let n = check::executions_started() - from.load(Ordering::Relaxed);
-                let _ = write!(w, "{n}");
+                let _ = write!(w, "{}", check::executions_started() - from);
             },
         );
         let bar = ProgressBar::with_draw_target(Some(rows as u64), terminal());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(250));
-        Progress { bar, base }
+        Progress {
+            bar,
+            started: AtomicU64::new(0),
+            rows: Mutex::new(vec![String::new(); workers]),
+        }
     }
 
-    /// Row `index` (from 1) starts: show its label and count its executions from zero.
-    pub(crate) fn now(&self, index: usize, label: String) {
-        self.base
-            .store(check::executions_started(), Ordering::Relaxed);
-        self.bar.set_position(index as u64);
-        self.bar.set_message(label);
+    /// `worker` starts a row: count it, and show it beside the other workers' rows.
+    pub(crate) fn started(&self, worker: usize, label: String) {
+        let position = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        rows[worker] = label;
+        let shown: Vec<&str> = rows
+            .iter()
+            .map(String::as_str)
+            .filter(|r| !r.is_empty())
+            .collect();
+        self.bar.set_position(position);
+        self.bar.set_message(shown.join(" · "));
     }
 }
 

@@ -137,13 +137,13 @@ pub(crate) fn counterexample(
         match report::failure(&row) {
             Some(f) => {
                 let header = format!(
-                    "{} — {}: {}\n{}\n{} steps, {} context switches; replay: gilspec replay {} {}",
+                    "{} — {}: {}\n{}\n{} steps, {}; replay: gilspec replay {} {}",
                     model.id,
                     property,
                     f.violation.message,
                     row.verdict_text(),
                     f.trace.len(),
-                    f.trace.context_switches(),
+                    f.trace.context_switches_text(),
                     model.id,
                     row.replay().expect("violated rows replay")
                 );
