@@ -144,19 +144,20 @@ impl Row {
                     },
                 }
             }
-            Verdict::Livelock if o.checker == Checker::ShuttleDfs => format!(
-                "livelock: shuttle-dfs, a cycle of {} steps, {}",
-                o.failure
-                    .as_ref()
-                    .and_then(|f| f.schedule_cycle().map(|from| f.trace.len() - 1 - from))
-                    .unwrap_or(0),
-                o.bound
-            ),
-            Verdict::Livelock => format!(
-                "livelock: {}, execution {}",
-                o.checker,
-                o.failure.as_ref().map_or(0, |f| f.execution)
-            ),
+            Verdict::Livelock => {
+                let cycle = o.failure.as_ref().and_then(|f| f.trace.cycle_steps());
+                let execution = o.failure.as_ref().map_or(0, |f| f.execution);
+                match cycle {
+                    Some(n) if o.checker == Checker::ShuttleDfs => {
+                        format!("livelock: shuttle-dfs, a cycle of {n} steps, {}", o.bound)
+                    }
+                    Some(n) => format!(
+                        "livelock: {}, a cycle of {n} steps in execution {execution}, weak fairness",
+                        o.checker
+                    ),
+                    None => format!("livelock: {}, execution {execution}", o.checker),
+                }
+            }
             Verdict::Inconclusive | Verdict::Error => {
                 format!("{}: {}", o.verdict, o.note.as_deref().unwrap_or(""))
             }

@@ -205,6 +205,17 @@ impl Trace {
             .count()
     }
 
+    /// A lasso's cycle: how many steps it has (the last event only says where it leads
+    /// back to), if the trace ends in one.
+    pub fn cycle_steps(&self) -> Option<usize> {
+        let from = self.events.iter().position(|e| {
+            e.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(CYCLE_STARTS))
+        })?;
+        Some(self.events.len() - 1 - from)
+    }
+
     /// "1 context switch", "3 context switches".
     pub fn context_switches_text(&self) -> String {
         match self.context_switches() {

@@ -130,11 +130,7 @@ fn replay_lasso(
     schedule: &Schedule,
 ) -> Result<Run, String> {
     install_quiet_hook();
-    let exec = Exec::new(
-        Backend::Shuttle,
-        Some(builtin::PROGRESS),
-        wait_config(limits, events),
-    );
+    let exec = Exec::replaying_lasso(Backend::Shuttle, wait_config(limits, events));
     let replaying = Replaying::stopping(tasks.to_vec());
     let progress = replaying.progress();
     let result = shuttle_runner(&exec, body, limits, replaying);

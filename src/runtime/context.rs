@@ -106,6 +106,9 @@ pub(crate) struct ExecState {
     pub blocking: Option<usize>,
     /// Happens-before, when this run looks for data races itself (`Exec::tracks_races`).
     pub races: Clocks,
+    /// The states this execution was in at loop heads: after how many steps, and which
+    /// threads could run there (see `loop_head`).
+    pub loop_states: std::collections::HashMap<Hash128, (usize, BTreeSet<String>)>,
 }
 
 /// A thread asleep in a wait, as the context sees it (the condition variable's `Sleep`
@@ -223,6 +226,8 @@ pub struct Exec {
     pub collect: bool,
     /// Keep no trace (see `untraced`).
     untraced: bool,
+    /// Replaying a lasso the stateful search found (see `replaying_lasso`).
+    lasso: bool,
     /// Shuttle: where a recording scheduler keeps the current execution's choices, so
     /// that a collected violation can say how to get there again.
     tasks: Mutex<Option<Arc<Mutex<Vec<usize>>>>>,
@@ -253,6 +258,14 @@ impl Exec {
         Exec::build(backend, None, waits, false, true)
     }
 
+    /// A replay of a lasso the stateful search found: it stops where the schedule does,
+    /// and looks for no cycle of its own on the way.
+    pub fn replaying_lasso(backend: Backend, waits: WaitConfig) -> Arc<Exec> {
+        let mut exec = Exec::build(backend, Some(builtin::PROGRESS), waits, false, false);
+        Arc::get_mut(&mut exec).expect("just made").lasso = true;
+        exec
+    }
+
     fn build(
         backend: Backend,
         armed: Option<&str>,
@@ -266,6 +279,7 @@ impl Exec {
             waits,
             collect,
             untraced,
+            lasso: false,
             tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
@@ -618,6 +632,70 @@ pub(crate) fn loop_head(label: &str) {
         .entry(thread)
         .or_default()
         .loop_head(label);
+    if exec.backend != Backend::Std && exec.keeps_trace() && !exec.lasso {
+        find_cycle(&exec);
+    }
+}
+
+/// A livelock as a cycle within one execution (loom, PCT, random; the stateful search
+/// finds cycles in its graph of states): the execution is at a loop head, in a state it
+/// was in before, at an earlier loop head. The steps since then can repeat forever: the
+/// state (every shared value, lock, waiter, and each thread's history with repeated loop
+/// rounds folded) is the one they started from, and the threads' code is deterministic.
+/// The cycle counts under weak fairness when every thread that takes no step in it could
+/// not run where it starts or where it ends (so it is not able to run all along it).
+fn find_cycle(exec: &Arc<Exec>) {
+    let here = fingerprint(exec, &"loop head");
+    let mut s = exec.state();
+    if s.violation.is_some() || std::thread::panicking() {
+        return;
+    }
+    // A thread that wants a held lock counts as able to run: the checkers wake it when
+    // the lock is let go, and it stays runnable until it tries again.
+    let runnable: BTreeSet<String> = s
+        .live
+        .iter()
+        .filter(|t| !s.blocked.contains_key(*t))
+        .cloned()
+        .collect();
+    let steps = s.steps;
+    let Some((from, before)) = s.loop_states.get(&here).cloned() else {
+        s.loop_states.insert(here, (steps, runnable));
+        return;
+    };
+    let moved: BTreeSet<&str> = s.trace[from..steps]
+        .iter()
+        .map(|e| e.thread.as_str())
+        .collect();
+    let left_out = before
+        .intersection(&runnable)
+        .any(|t| !moved.contains(t.as_str()));
+    if steps == from || left_out {
+        return;
+    }
+    let first = &mut s.trace[from];
+    first.note = Some(match first.note.take() {
+        Some(n) => format!("{}; {n}", crate::trace::CYCLE_STARTS),
+        None => crate::trace::CYCLE_STARTS.to_owned(),
+    });
+    let thread = thread_name();
+    s.trace.push(Event {
+        step: steps + 1,
+        thread,
+        action: format!("cycle: back to the state before step {}", from + 1),
+        accesses: vec![],
+        note: Some(format!("steps {}–{steps} repeat forever", from + 1)),
+    });
+    s.violation = Some(Violation {
+        property: builtin::PROGRESS.to_owned(),
+        message: format!(
+            "livelock: steps {}–{steps} lead back to the state before step {} and can repeat forever (weak fairness: every thread left out of it cannot run where it starts or where it ends)",
+            from + 1,
+            from + 1
+        ),
+    });
+    drop(s);
+    std::panic::panic_any(VIOLATION_PANIC);
 }
 
 /// A model's ghost cell was made (returns its index) or changed.
