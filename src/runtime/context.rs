@@ -106,9 +106,55 @@ pub(crate) struct ExecState {
     pub blocking: Option<usize>,
     /// Happens-before, when this run looks for data races itself (`Exec::tracks_races`).
     pub races: Clocks,
-    /// The states this execution was in at loop heads: after how many steps, and which
-    /// threads could run there (see `loop_head`).
-    pub loop_states: std::collections::HashMap<Hash128, (usize, BTreeSet<String>)>,
+    /// The states this execution was in at loop heads: after how many steps, and who
+    /// could not run there (see `find_cycle`).
+    pub loop_states: std::collections::HashMap<Hash128, (usize, Waiting)>,
+    /// How many times each mutex has been let go in this execution.
+    pub lock_releases: BTreeMap<String, u64>,
+}
+
+/// Who cannot run at a point of an execution, for a cycle's fairness: the threads blocked
+/// in a wait or a join, and those that want a mutex another thread holds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Waiting {
+    blocked: BTreeSet<String>,
+    /// The held mutex each such thread wants.
+    for_lock: BTreeMap<String, String>,
+    /// How many times each mutex had been let go.
+    releases: BTreeMap<String, u64>,
+}
+
+impl Waiting {
+    fn now(s: &ExecState) -> Waiting {
+        let mut w = Waiting {
+            releases: s.lock_releases.clone(),
+            ..Waiting::default()
+        };
+        for t in &s.live {
+            if s.blocked.contains_key(t) {
+                w.blocked.insert(t.clone());
+            } else if let Some(m) = s.lock_wanted.get(t)
+                && s.lock_holders.get(m).is_some_and(|h| h != t)
+            {
+                w.for_lock.insert(t.clone(), m.clone());
+            }
+        }
+        w
+    }
+
+    /// `thread` cannot run where a cycle starts (`start`) or where it ends (`end`): it is
+    /// blocked in a wait or a join there, or it wants a mutex another thread holds and the
+    /// cycle never lets that mutex go (the checkers wake a mutex's waiters when it is let
+    /// go, and those can run until they try again).
+    fn held_back(thread: &str, start: &Waiting, end: &Waiting) -> bool {
+        let released = |w: &Waiting, m: &String| w.releases.get(m).copied().unwrap_or(0);
+        [start, end].iter().any(|w| {
+            w.blocked.contains(thread)
+                || w.for_lock
+                    .get(thread)
+                    .is_some_and(|m| released(start, m) == released(end, m))
+        })
+    }
 }
 
 /// A thread asleep in a wait, as the context sees it (the condition variable's `Sleep`
@@ -642,34 +688,28 @@ pub(crate) fn loop_head(label: &str) {
 /// was in before, at an earlier loop head. The steps since then can repeat forever: the
 /// state (every shared value, lock, waiter, and each thread's history with repeated loop
 /// rounds folded) is the one they started from, and the threads' code is deterministic.
-/// The cycle counts under weak fairness when every thread that takes no step in it could
-/// not run where it starts or where it ends (so it is not able to run all along it).
+/// The cycle counts under weak fairness when every thread that takes no step in it is held
+/// back (`Waiting::held_back`), so it is not able to run all along it.
 fn find_cycle(exec: &Arc<Exec>) {
     let here = fingerprint(exec, &"loop head");
     let mut s = exec.state();
     if s.violation.is_some() || std::thread::panicking() {
         return;
     }
-    // A thread that wants a held lock counts as able to run: the checkers wake it when
-    // the lock is let go, and it stays runnable until it tries again.
-    let runnable: BTreeSet<String> = s
-        .live
-        .iter()
-        .filter(|t| !s.blocked.contains_key(*t))
-        .cloned()
-        .collect();
+    let here_waiting = Waiting::now(&s);
     let steps = s.steps;
     let Some((from, before)) = s.loop_states.get(&here).cloned() else {
-        s.loop_states.insert(here, (steps, runnable));
+        s.loop_states.insert(here, (steps, here_waiting));
         return;
     };
     let moved: BTreeSet<&str> = s.trace[from..steps]
         .iter()
         .map(|e| e.thread.as_str())
         .collect();
-    let left_out = before
-        .intersection(&runnable)
-        .any(|t| !moved.contains(t.as_str()));
+    let left_out = s
+        .live
+        .iter()
+        .any(|t| !moved.contains(t.as_str()) && !Waiting::held_back(t, &before, &here_waiting));
     if steps == from || left_out {
         return;
     }
@@ -689,7 +729,7 @@ fn find_cycle(exec: &Arc<Exec>) {
     s.violation = Some(Violation {
         property: builtin::PROGRESS.to_owned(),
         message: format!(
-            "livelock: steps {}–{steps} lead back to the state before step {} and can repeat forever (weak fairness: every thread left out of it cannot run where it starts or where it ends)",
+            "livelock: steps {}–{steps} lead back to the state before step {} and can repeat forever (weak fairness: every thread left out of it is blocked where it starts or ends, or wants a mutex the cycle never lets go)",
             from + 1,
             from + 1
         ),
@@ -829,6 +869,7 @@ pub(crate) fn lock_event(mutex: &str, event: LockEvent) {
             s.lock_holders.insert(mutex.to_owned(), thread);
         }
         LockEvent::Release => {
+            *s.lock_releases.entry(mutex.to_owned()).or_default() += 1;
             if exec.tracks_races() {
                 s.races.lock_released(&thread, mutex);
             }
