@@ -106,7 +106,8 @@ impl std::fmt::Display for Refusal {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ThreadState {
     pub name: String,
-    /// `can run`, `blocked`, `finished` or `not started`.
+    /// `can run`, `blocked`, `finished`, `not started`, or `stopped` (where the execution
+    /// ended: a violation stopped it).
     pub status: &'static str,
     /// What it waits for ("waits on gil.cond with a timeout", "joins A", "waits for
     /// gil.mutex (held by A)"); for a thread that can run, what its next move waits for
@@ -374,7 +375,7 @@ impl Scheduler for Guide {
                 then,
             });
             if self.look_at == Some(index) || (self.look_at.is_none() && stop) {
-                log.state = Some(look(&exec, &log.names, &ids));
+                log.state = Some(look(&exec, &log.names, &ids, false));
             }
         }
         if stop {
@@ -423,7 +424,8 @@ fn waits(s: &context::ExecState, thread: &str) -> Option<String> {
 }
 
 /// The state of the execution in progress, as the runtime keeps it.
-fn look(exec: &Exec, names: &BTreeMap<usize, String>, runnable: &[usize]) -> State {
+/// `ended`: the execution ended there (no thread runs any more).
+fn look(exec: &Exec, names: &BTreeMap<usize, String>, runnable: &[usize], ended: bool) -> State {
     let s = exec.state();
     let mut threads: Vec<ThreadState> = Vec::new();
     let known = names.values().chain(s.live.iter());
@@ -449,7 +451,10 @@ fn look(exec: &Exec, names: &BTreeMap<usize, String>, runnable: &[usize]) -> Sta
                     .filter(|_| woken.is_none())
                     .map(|w| format!("next: {w}")),
             ),
-            Some(_) if s.live.contains(name) => ("blocked", waits(&s, name)),
+            Some(_) if s.live.contains(name) => match waits(&s, name) {
+                None if ended => ("stopped", None),
+                w => ("blocked", w),
+            },
             Some(_) => ("finished", None),
         };
         threads.push(ThreadState {
@@ -624,7 +629,7 @@ impl Walker {
                 then: None,
             });
             if look_at.is_none_or(|at| at == index) {
-                log.state = Some(look(&exec, &log.names, &[]));
+                log.state = Some(look(&exec, &log.names, &[], true));
             }
         }
         let mut trace = exec.trace().events;
