@@ -629,7 +629,14 @@ impl Walker {
                 then: None,
             });
             if look_at.is_none_or(|at| at == index) {
-                log.state = Some(look(&exec, &log.names, &[], true));
+                let mut state = look(&exec, &log.names, &[], true);
+                if end.as_ref().is_some_and(|e| e.kind == "finished") {
+                    // main too, which the runtime never marks finished: the body returned.
+                    for t in &mut state.threads {
+                        t.status = "finished";
+                    }
+                }
+                log.state = Some(state);
             }
         }
         let mut trace = exec.trace().events;
