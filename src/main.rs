@@ -109,8 +109,7 @@ enum Command {
         #[command(flatten)]
         search: Search,
     },
-    /// Walk a model's executions by hand in a browser: a local web server whose page
-    /// shows the state and lets you choose which thread moves next
+    /// Walk a model's executions by hand in a browser (a local web server)
     #[command(after_help = EXIT_STATUS)]
     Explore {
         /// The model to open (the page lists every model)

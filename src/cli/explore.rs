@@ -17,8 +17,8 @@
 //! A bad request gets a 4xx answer with its reason on one line, and the server goes on.
 
 use super::{Usage, find_model, ids};
-use gilspec::check::Schedule;
 use gilspec::check::walk::{Path, Refusal, View, Walker};
+use gilspec::check::{Limits, Schedule};
 use gilspec::model::{Checker, Model, Params};
 use gilspec::models;
 use gilspec::report::{self, Replay};
@@ -429,12 +429,19 @@ fn counterexample(query: &Query) -> Result<Answer, Answer> {
             ),
         ));
     }
+    // With 3 workers, the deep suite's budget: the GIL models' spaces run to millions of
+    // states, and the server answers nothing else while it searches.
+    let limits = if setting.params.is_deep() {
+        Limits::deep()
+    } else {
+        Limits::default()
+    };
     let row = report::check_row(
         model,
         property,
         Checker::ShuttleDfs,
         setting.params,
-        &gilspec::check::Limits::default(),
+        &limits,
     );
     Ok(Answer::json(&CounterexampleAnswer {
         replay: row.replay().map(|r| r.to_string()),
