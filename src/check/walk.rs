@@ -435,12 +435,13 @@ fn look(exec: &Exec, names: &BTreeMap<usize, String>, runnable: &[usize], ended:
             continue;
         }
         let task = names.iter().find(|(_, n)| *n == name).map(|(id, _)| *id);
-        let woken =
-            s.pending_wakes.get(name).map(
-                |&deadline| {
-                    if deadline { "its deadline" } else { "a signal" }
-                },
-            );
+        let woken = s
+            .pending_wakes
+            .get(name)
+            .map(|&by_deadline| match by_deadline {
+                true => "its deadline",
+                false => "a signal",
+            });
         let (status, waits) = match task {
             // Being spawned: the runtime knows it, shuttle does not run it yet.
             None => ("not started", None),
@@ -730,7 +731,11 @@ impl Walker {
     /// there, and the choices.
     pub fn view(&self, path: &Path, at: Option<usize>) -> Result<View, Refusal> {
         let ran = self.run(&path.tasks, &path.events, Then::Stop, at)?;
-        let clicks = ran.points.len() - 1;
+        let Some(clicks) = ran.points.len().checked_sub(1) else {
+            return Err(Refusal::Model(
+                "the execution passed no scheduling point".into(),
+            ));
+        };
         if let Some(at) = at.filter(|&a| a > clicks) {
             return Err(Refusal::NotAnExecution(format!(
                 "the path has {clicks} clicks; there is no point after {at}"
