@@ -109,6 +109,15 @@ enum Command {
         #[command(flatten)]
         search: Search,
     },
+    /// Walk a model's executions by hand in a browser (a local web server)
+    #[command(after_help = EXIT_STATUS)]
+    Explore {
+        /// The model to open (the page lists every model)
+        model: Option<String>,
+        /// The port on 127.0.0.1 to listen on; 0 picks a free one (the address is printed)
+        #[arg(long, value_name = "N", default_value_t = 7700)]
+        port: u16,
+    },
     /// The seed claims page (docs/seed-claims.md), from the models' data
     #[command(after_help = EXIT_STATUS)]
     Claims,
@@ -469,6 +478,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             positional: vec![model, r],
             ..search.options()
         })),
+        Command::Explore { model, port } => cli::explore(model.as_deref(), port),
         Command::Claims => {
             print!("{}", gilspec::claims::page(models::ALL));
             Ok(ExitCode::SUCCESS)

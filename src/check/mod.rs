@@ -13,6 +13,7 @@ pub(crate) mod schedulers;
 mod states;
 mod stress;
 mod verdict;
+pub mod walk;
 
 pub use explore::{Explored, Fairness};
 pub use limits::Limits;

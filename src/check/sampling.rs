@@ -22,6 +22,12 @@ pub(super) fn shuttle_config(max_steps: usize) -> shuttle::Config {
     config
 }
 
+/// The most scheduling points one shuttle execution may pass before shuttle fails it: our
+/// own step budget (a livelock) should stop a runaway execution first.
+pub(super) fn scheduling_bound(limits: &Limits) -> usize {
+    50 * limits.max_steps.max(50)
+}
+
 /// Run `body`'s executions under `scheduler` until it stops or an execution fails.
 pub(super) fn shuttle_runner<S: Scheduler + 'static>(
     exec: &Arc<Exec>,
@@ -35,9 +41,7 @@ pub(super) fn shuttle_runner<S: Scheduler + 'static>(
         let _silence = StderrSilencer::new();
         exec.enter(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
-                // Our own step budget (a livelock) should stop a runaway execution first.
-                shuttle::Runner::new(scheduler, shuttle_config(50 * limits.max_steps.max(50)))
-                    .run(f);
+                shuttle::Runner::new(scheduler, shuttle_config(scheduling_bound(limits))).run(f);
             }))
         })
     };

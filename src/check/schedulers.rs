@@ -31,7 +31,7 @@ fn once(started: &mut bool) -> Option<Schedule> {
 }
 
 /// The name a task has in traces (see `rt::thread_name`).
-fn trace_name(task: &Task) -> String {
+pub(super) fn trace_name(task: &Task) -> String {
     match task.name().as_deref() {
         None | Some("main-thread") => "main".to_owned(),
         Some(n) => n.to_owned(),

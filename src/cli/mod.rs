@@ -1,11 +1,13 @@
 //! The commands behind the command line (`main.rs` holds only its clap types): what
 //! each command was asked for, resolved into `Options`, and what the commands share.
 
+mod explore;
 mod measure;
 mod progress;
 mod traces;
 mod verdicts;
 
+pub(crate) use explore::explore;
 pub(crate) use measure::{bench, stress};
 pub(crate) use traces::{replay, trace};
 pub(crate) use verdicts::{check_models, docs, html_report, list, merge};

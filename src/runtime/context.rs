@@ -63,6 +63,9 @@ pub(crate) struct ExecState {
     pub executions: u64,
     /// Waits so far that could end in an explored event (an early timeout, a spurious wakeup).
     pub eligible_waits: usize,
+    /// Whether each of those was a timed wait (its event is a timeout) or an untimed one
+    /// (a spurious wakeup), for `gilspec explore` to name the choice.
+    pub eligible_timed: Vec<bool>,
     /// The most eligible waits any execution of this run made.
     pub max_eligible_waits: usize,
     /// Which of this execution's eligible waits ended in an event.
@@ -797,6 +800,7 @@ pub(crate) fn wait_event(timed: bool) -> bool {
     let mut s = exec.state();
     let ordinal = s.eligible_waits;
     s.eligible_waits += 1;
+    s.eligible_timed.push(timed);
     s.max_eligible_waits = s.max_eligible_waits.max(s.eligible_waits);
     let fire = match &exec.waits.events {
         WaitEvents::Fixed(set) => set.contains(&ordinal),

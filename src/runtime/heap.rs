@@ -58,6 +58,15 @@ impl Heap {
         self.objects[obj.0].on_free.push(overwrite);
     }
 
+    /// Every object so far: its name, whether it was freed, and the references that
+    /// really point to it (for `gilspec explore`'s view of the state).
+    pub(crate) fn objects(&self) -> Vec<(String, bool, i64)> {
+        self.objects
+            .iter()
+            .map(|o| (o.name.clone(), o.freed, o.true_refs))
+            .collect()
+    }
+
     pub(crate) fn name(&self, obj: Obj) -> &str {
         &self.objects[obj.0].name
     }
