@@ -1,7 +1,8 @@
 //! # What the GIL does not protect: a Python-level read-modify-write
 //!
 //! **Question.** The GIL makes each bytecode atomic, not each statement. `x += 1` on a
-//! global compiles to `LOAD_GLOBAL x; LOAD_CONST 1; BINARY_OP +; STORE_GLOBAL x`. Can two
+//! global compiles to `LOAD_GLOBAL x; LOAD_CONST 1; BINARY_OP +=; STORE_GLOBAL x` (3.11+;
+//! `INPLACE_ADD` before). Can two
 //! threads incrementing `x` once each lose an update (seed claim G5)?
 //!
 //! **Steps.** Each thread holds the GIL and runs the bytecodes of one loop iteration. At
@@ -26,11 +27,15 @@
 use super::lost_update::{KEPT, LOST, PROPERTIES, ensure_all_kept};
 use crate::prelude::*;
 
-/// Where a thread's eval breaker is checked.
+/// Where a thread's eval breaker is checked, and the opcodes' names in the versions the
+/// model stands for (CPython 3.11 renamed `INPLACE_ADD` and `BINARY_ADD` to `BINARY_OP`
+/// and `JUMP_ABSOLUTE` to `JUMP_BACKWARD`).
 #[derive(Clone, Copy)]
 struct CheckPoints {
     every_op: bool,
     call_in_rmw: bool,
+    add: &'static str,
+    back_edge: &'static str,
 }
 
 struct Interpreter {
@@ -55,12 +60,12 @@ impl Interpreter {
         if at.call_in_rmw {
             held = self.check_point(held, "CALL f");
         }
-        rt::step("BINARY_OP +");
+        rt::step(at.add);
         if at.every_op {
             held = self.check_point(held, "STORE_GLOBAL x");
         }
         self.x.write("STORE_GLOBAL x", x + 1);
-        let held = self.check_point(held, "JUMP_BACKWARD"); // 3.10+: the loop's back edge
+        let held = self.check_point(held, at.back_edge); // 3.10+: a check point
         drop(held);
     }
 }
@@ -92,6 +97,8 @@ fn every_op(p: Params) {
         CheckPoints {
             every_op: true,
             call_in_rmw: false,
+            add: "INPLACE_ADD",
+            back_edge: "JUMP_ABSOLUTE",
         },
     ); // BUG: a switch between load and store
 }
@@ -102,6 +109,8 @@ fn py310(p: Params) {
         CheckPoints {
             every_op: false,
             call_in_rmw: false,
+            add: "BINARY_OP += (INPLACE_ADD in 3.10)",
+            back_edge: "JUMP_BACKWARD (JUMP_ABSOLUTE in 3.10)",
         },
     );
 }
@@ -112,6 +121,8 @@ fn call(p: Params) {
         CheckPoints {
             every_op: false,
             call_in_rmw: true,
+            add: "BINARY_OP + (BINARY_ADD before 3.11)",
+            back_edge: "JUMP_BACKWARD (JUMP_ABSOLUTE before 3.11)",
         },
     ); // BUG: the call is a check point
 }
