@@ -7,7 +7,7 @@
 //!
 //! **Steps.** Each thread holds the GIL and runs the bytecodes of one loop iteration. At
 //! an eval-breaker check point it may have to hand the GIL over (Python/ceval.c,
-//! `_Py_HandlePending`); here a check point releases the GIL and takes it again, which is
+//! `eval_frame_handle_pending`; `_Py_HandlePending` in Python/ceval_gil.c from 3.12); here a check point releases the GIL and takes it again, which is
 //! where the checkers may let another thread run. Where the check points are is the whole
 //! difference between the three models:
 //! - `bytecode-rmw-every-op`: before every bytecode, as CPython up to 3.9 (the old
@@ -129,7 +129,7 @@ fn call(p: Params) {
 
 const SOURCES: &[&str] = &[
     "Python/ceval.c#_PyEval_EvalFrameDefault",
-    "Python/ceval.c#_Py_HandlePending",
+    "Python/ceval.c#eval_frame_handle_pending (up to 3.11; Python/ceval_gil.c#_Py_HandlePending from 3.12)",
     "bpo-29988",
 ];
 

@@ -122,7 +122,7 @@ pub const CONVOY: Scenario = Scenario {
 const SOURCES: &[&str] = &[
     "Python/ceval_gil.c#take_gil",
     "Python/ceval_gil.c#drop_gil",
-    "Python/ceval.c#_Py_HandlePending",
+    "Python/ceval_gil.c#_Py_HandlePending",
     "Python/pystate.c#_PyThreadState_Detach (Py_BEGIN_ALLOW_THREADS)",
     "Include/internal/pycore_gil.h#_gil_runtime_state",
 ];

@@ -241,7 +241,7 @@ impl Gil {
         }
     }
 
-    /// Python/ceval.c#_Py_HandlePending at an eval-breaker check point: if asked to,
+    /// Python/ceval_gil.c#_Py_HandlePending (3.12+) at an eval-breaker check point: if asked to,
     /// drop the GIL and take it again.
     pub fn check_point(&self, me: usize) {
         if self.drop_request[me].load("_Py_HandlePending: test drop request", Relaxed) == 1 {
