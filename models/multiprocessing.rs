@@ -18,11 +18,13 @@
 //! **An interleaving that breaks it**: P1 gets 0; P2 gets 0 and sets 1; P1 sets 1. Two
 //! increments, one kept.
 //!
-//! **The fixes**: `with v.get_lock(): v.value += 1` (the lock is recursive, so the getter
-//! and setter inside take it again), and a manager `Lock` around the pair.
+//! **The fixes**: `with v.get_lock(): v.value += 1` (`get_lock()` returns the very RLock
+//! the getter and setter take, so inside they re-enter it), and a manager `Lock` around
+//! the pair.
 //!
-//! **Abstracts**: processes are threads sharing the value; the RLock's recursion and the
-//! proxy's RPC are elided: the inner get and set run under the outer lock.
+//! **Abstracts**: processes are threads sharing the value; re-entering the RLock its
+//! owner holds is a step that never waits (its count is not kept); the proxy's RPC is
+//! elided: the server's get and set each run under the server's lock.
 //!
 //! **Seed claim A2** (processes run in parallel, one interpreter and one GIL each):
 //! `mp-value` shows it from the other side. No lock is common to the processes' whole
@@ -39,6 +41,9 @@ struct Api {
     set: &'static str,
     lock: &'static str,
     outer: &'static str,
+    /// The outer lock is the halves' own lock, recursive (`Value.get_lock()` returns
+    /// `v._lock`, an RLock: Lib/multiprocessing/sharedctypes.py, `synchronized`).
+    outer_is_lock: bool,
 }
 
 const VALUE: Api = Api {
@@ -46,6 +51,7 @@ const VALUE: Api = Api {
     set: "v.value = (setter)",
     lock: "v._lock",
     outer: "with v.get_lock()",
+    outer_is_lock: true,
 };
 
 const MANAGER: Api = Api {
@@ -53,6 +59,7 @@ const MANAGER: Api = Api {
     set: "d.__setitem__ (server)",
     lock: "server",
     outer: "with manager_lock",
+    outer_is_lock: false,
 };
 
 struct Store {
@@ -62,14 +69,27 @@ struct Store {
 }
 
 fn increment(s: &Store, api: &Api, locked_pair: bool) {
-    let outer = locked_pair.then(|| s.outer.lock(&format!("{}: acquire", api.outer)));
+    let outer_lock = if api.outer_is_lock { &s.lock } else { &s.outer };
+    let outer = locked_pair.then(|| outer_lock.lock(&format!("{}: acquire", api.outer)));
+    // Each half takes the lock, or re-enters it when this thread holds it already.
+    let half = |what: &str| {
+        if api.outer_is_lock && outer.is_some() {
+            rt::step(&format!(
+                "{what}: re-enter {} (an RLock this thread holds)",
+                api.lock
+            ));
+            None
+        } else {
+            Some(s.lock.lock(&format!("{what}: lock")))
+        }
+    };
     let v = {
-        let _held = s.lock.lock(&format!("{}: lock", api.get));
+        let _held = half(api.get);
         s.value.read(&format!("{}: read", api.get))
     };
     // BUG when not `locked_pair`: another process may set the value here
     {
-        let _held = s.lock.lock(&format!("{}: lock", api.set));
+        let _held = half(api.set);
         s.value.write(&format!("{}: write", api.set), v + 1);
     }
     drop(outer);
