@@ -419,6 +419,31 @@ impl Trace {
 /// The first step of a lasso's cycle (see `check::replay`).
 pub const CYCLE_STARTS: &str = "the cycle starts here";
 
+/// Make `events` a lasso whose cycle is the steps after the first `from`: mark the
+/// cycle's first step, and close it with a step that says where it leads back to. Returns
+/// the livelock's message, `why` saying which fairness the cycle meets.
+pub fn close_lasso(events: &mut Vec<Event>, from: usize, why: &str) -> String {
+    let end = events.len();
+    let first = &mut events[from];
+    first.note = Some(match first.note.take() {
+        Some(n) => format!("{CYCLE_STARTS}; {n}"),
+        None => CYCLE_STARTS.to_owned(),
+    });
+    let thread = events[end - 1].thread.clone();
+    events.push(Event {
+        step: end + 1,
+        thread,
+        action: format!("cycle: back to the state before step {}", from + 1),
+        accesses: vec![],
+        note: Some(format!("steps {}–{end} repeat forever", from + 1)),
+    });
+    format!(
+        "livelock: steps {}–{end} lead back to the state before step {} and can repeat forever ({why})",
+        from + 1,
+        from + 1
+    )
+}
+
 fn starts_cycle(e: &Event) -> bool {
     e.note
         .as_deref()

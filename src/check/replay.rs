@@ -149,33 +149,20 @@ fn replay_lasso(
             "the cycle starts after step {from}, but the replay has {end} steps"
         ));
     }
-    let first = &mut trace.events[from];
-    first.note = Some(match first.note.take() {
-        Some(n) => format!("{}; {n}", crate::trace::CYCLE_STARTS),
-        None => crate::trace::CYCLE_STARTS.to_owned(),
-    });
-    let thread = trace.events[end - 1].thread.clone();
-    trace.events.push(crate::trace::Event {
-        step: end + 1,
-        thread,
-        action: format!("cycle: back to the state before step {}", from + 1),
-        accesses: vec![],
-        note: Some(format!("steps {}–{end} repeat forever", from + 1)),
-    });
+    let why = format!(
+        "{}: {}",
+        limits.fairness.id(),
+        match limits.fairness {
+            Fairness::None => "a thread that could run may be left out",
+            Fairness::Weak => "every thread that can run all along takes part",
+            Fairness::Strong => "every thread that can run somewhere in it takes part",
+        }
+    );
+    let message = crate::trace::close_lasso(&mut trace.events, from, &why);
     run.failure = Some(Failure {
         violation: Violation {
             property: builtin::PROGRESS.to_owned(),
-            message: format!(
-                "livelock: steps {}–{end} lead back to the state before step {} and can repeat forever ({}: {})",
-                from + 1,
-                from + 1,
-                limits.fairness.id(),
-                match limits.fairness {
-                    Fairness::None => "a thread that could run may be left out",
-                    Fairness::Weak => "every thread that can run all along takes part",
-                    Fairness::Strong => "every thread that can run somewhere in it takes part",
-                }
-            ),
+            message,
         },
         trace,
         schedule: schedule.clone(),

@@ -716,26 +716,14 @@ fn find_cycle(exec: &Arc<Exec>) {
     if steps == from || left_out {
         return;
     }
-    let first = &mut s.trace[from];
-    first.note = Some(match first.note.take() {
-        Some(n) => format!("{}; {n}", crate::trace::CYCLE_STARTS),
-        None => crate::trace::CYCLE_STARTS.to_owned(),
-    });
-    let thread = thread_name();
-    s.trace.push(Event {
-        step: steps + 1,
-        thread,
-        action: format!("cycle: back to the state before step {}", from + 1),
-        accesses: vec![],
-        note: Some(format!("steps {}–{steps} repeat forever", from + 1)),
-    });
+    let message = crate::trace::close_lasso(
+        &mut s.trace,
+        from,
+        "weak fairness: every thread left out of it is blocked where it starts or ends, or wants a mutex the cycle never lets go",
+    );
     s.violation = Some(Violation {
         property: builtin::PROGRESS.to_owned(),
-        message: format!(
-            "livelock: steps {}–{steps} lead back to the state before step {} and can repeat forever (weak fairness: every thread left out of it is blocked where it starts or ends, or wants a mutex the cycle never lets go)",
-            from + 1,
-            from + 1
-        ),
+        message,
     });
     drop(s);
     std::panic::panic_any(VIOLATION_PANIC);
