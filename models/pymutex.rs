@@ -14,8 +14,8 @@
 //! - Include/cpython/lock.h#_PyMutex_Lock: compare-exchange the byte from 0 to LOCKED;
 //!   if that fails, Python/lock.c#PyMutex_Lock calls `_PyMutex_LockTimed`.
 //! - Python/lock.c#_PyMutex_LockTimed: load the byte (relaxed); if unlocked, try the
-//!   compare-exchange again. Read the clock: the mutex entry's `time_to_be_fair` is now
-//!   + 1 ms, `handed_off` 0. Then loop: if unlocked, compare-exchange LOCKED in (return on
+//!   compare-exchange again. Read the clock: the mutex entry's `time_to_be_fair` is 1 ms
+//!   from now, `handed_off` 0. Then loop: if unlocked, compare-exchange LOCKED in (return on
 //!   success); spin (yield, without reloading the byte); if HAS_PARKED is clear,
 //!   compare-exchange it in (go round on failure); `_PyParkingLot_Park(&bits, expected =
 //!   the byte with HAS_PARKED)`; on `Py_PARK_OK` with `handed_off` set, the mutex is ours;
@@ -459,9 +459,9 @@ fn run(p: Params, variant: Variant) {
         variant,
     });
     let mut handles = Vec::new();
-    for t in 0..workers {
+    for (t, name) in WORKERS.iter().enumerate().take(workers) {
         let l = lot.clone();
-        handles.push(rt::spawn(WORKERS[t], move || l.locked_increment(t)));
+        handles.push(rt::spawn(name, move || l.locked_increment(t)));
     }
     let l = lot.clone();
     handles.push(rt::spawn("clock", move || {
