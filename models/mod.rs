@@ -57,6 +57,8 @@ pub const ALL: &[&Model] = &[
     &pymutex::PYMUTEX,
     &pymutex::NO_RECHECK,
     &pymutex::HANDOFF_UNLOCKED,
+    &pymutex::DETACH,
+    &pymutex::NO_DETACH,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,

@@ -57,6 +57,16 @@
 //!   free: its own unlock finds it unlocked (`Py_FatalError` in CPython), and with three
 //!   workers C can take it meanwhile (a data race on `obj.x`).
 //!
+//! **Detaching while asleep** (`pymutex-detach`, twin `pymutex-no-detach`).
+//! `_PySemaphore_Wait` detaches the sleeper (`PyEval_ReleaseThread`) and re-attaches it
+//! when it wakes (`PyEval_AcquireThread`). In the default build that lets go of the GIL;
+//! in the free-threaded build it lets a stop-the-world go on without the sleeper. The
+//! pair runs the default build's program: A and B under the GIL, A letting go of it
+//! (`Py_BEGIN_ALLOW_THREADS`) for a blocking call inside its critical section, so that B,
+//! holding the GIL, finds the mutex taken and sleeps. With the detach A takes the GIL
+//! back, unlocks and wakes B; without it B sleeps holding the GIL that A waits for to
+//! unlock: a deadlock every checker finds (loom with 1 preemption).
+//!
 //! **Abstracts**: one mutex alone in its bucket (so `num_waiters > 0` means waiters on
 //! this mutex); the bucket's `_PyRawMutex` is a plain lock; the queue is one field of
 //! waiter numbers, oldest first (A is 1, B 2, C 3: `12` is A then B); `_PySemaphore` is
@@ -86,6 +96,9 @@ const PARKED_WOKEN: Situation =
 const AGAIN: Situation = Situation(
     "a thread about to sleep found the byte changed under the bucket's lock (Py_PARK_AGAIN) and went round again",
 );
+const DETACHED: Situation = Situation(
+    "a thread holding the GIL let go of it to sleep in the parking lot, the mutex's holder needing it",
+);
 const HANDED_OFF: Situation =
     Situation("an unlocker handed the mutex to a waiter that had waited over 1 ms");
 
@@ -95,11 +108,20 @@ struct Variant {
     recheck: bool,
     /// `mutex_unpark` keeps LOCKED set when it hands the mutex off.
     handoff_locked: bool,
+    /// The default build's program: the threads run under the GIL and there is no clock.
+    gil: bool,
+    /// `_PySemaphore_Wait` detaches (lets go of the GIL) while the thread sleeps.
+    detach: bool,
 }
+
+/// The GIL, if this thread holds it (the default build's program).
+type Held<'a> = Option<MutexGuard<'a, ()>>;
 
 const CPYTHON: Variant = Variant {
     recheck: true,
     handoff_locked: true,
+    gil: false,
+    detach: true,
 };
 
 /// What `_PyParkingLot_Park` returns.
@@ -125,6 +147,9 @@ struct Entry {
 struct Lot {
     /// `PyMutex._bits`.
     bits: Atomic,
+    /// The GIL, in the default build's program (a plain lock: taking it is
+    /// `PyEval_AcquireThread`, letting go `PyEval_ReleaseThread`).
+    gil: Mutex<()>,
     /// The bucket's `_PyRawMutex`, and its queue: the waiters' numbers, oldest first.
     bucket: Mutex<()>,
     root: Var,
@@ -157,8 +182,8 @@ impl Lot {
 
     /// Include/cpython/lock.h#_PyMutex_Lock, then the critical section, then
     /// `_PyMutex_Unlock`.
-    fn locked_increment(&self, me: usize) {
-        self.lock(me);
+    fn locked_increment<'a>(&'a self, me: usize, held: &mut Held<'a>) {
+        self.lock(me, held);
         let owners = self.owners.add(1);
         ensure(MUTUAL_EXCLUSION, owners == 1, || {
             format!(
@@ -169,10 +194,17 @@ impl Lot {
         let x = self.x.read("critical section: read obj.x");
         self.x.write("critical section: write obj.x", x + 1);
         self.owners.add(-1);
+        if self.variant.gil && me == 0 {
+            // A lets go of the GIL for a blocking call while it holds the mutex.
+            rt::step("Py_BEGIN_ALLOW_THREADS: PyEval_SaveThread");
+            drop(held.take());
+            rt::step("a blocking call, holding the mutex");
+            *held = Some(self.gil.lock("GIL: Py_END_ALLOW_THREADS takes it"));
+        }
         self.unlock(me);
     }
 
-    fn lock(&self, me: usize) {
+    fn lock<'a>(&'a self, me: usize, held: &mut Held<'a>) {
         if self
             .bits
             .compare_exchange("PyMutex_Lock: CAS _bits 0 → 1", 0, LOCKED, SeqCst, SeqCst)
@@ -180,11 +212,11 @@ impl Lot {
         {
             return;
         }
-        self.lock_timed(me);
+        self.lock_timed(me, held);
     }
 
     /// Python/lock.c#_PyMutex_LockTimed with no timeout and `_PY_LOCK_DETACH`.
-    fn lock_timed(&self, me: usize) {
+    fn lock_timed<'a>(&'a self, me: usize, held: &mut Held<'a>) {
         let e = &self.entries[me];
         let mut v = self.bits.load("_PyMutex_LockTimed: load _bits", Relaxed);
         if v & LOCKED == 0 {
@@ -239,7 +271,7 @@ impl Lot {
                     continue;
                 }
             }
-            if self.park(me, expected) == Parked::Ok
+            if self.park(me, expected, held) == Parked::Ok
                 && e.handed_off
                     .read("_PyMutex_LockTimed: read entry.handed_off")
                     == 1
@@ -254,7 +286,7 @@ impl Lot {
     }
 
     /// Python/parking_lot.c#_PyParkingLot_Park on `_bits`, with no timeout, detaching.
-    fn park(&self, me: usize, expected: i64) -> Parked {
+    fn park<'a>(&'a self, me: usize, expected: i64, held: &mut Held<'a>) -> Parked {
         let e = &self.entries[me];
         e.is_unparking
             .write("_PyParkingLot_Park: wait.is_unparking = false", 0);
@@ -279,7 +311,7 @@ impl Lot {
             encode(&queue),
         );
         drop(bucket);
-        let res = self.sema_wait(me);
+        let res = self.sema_wait(me, held);
         if res == Parked::Ok {
             return res;
         }
@@ -290,7 +322,7 @@ impl Lot {
             == 1
         {
             drop(bucket);
-            while self.sema_wait(me) != Parked::Ok {}
+            while self.sema_wait(me, held) != Parked::Ok {}
             return Parked::Ok;
         }
         let root = self
@@ -307,19 +339,26 @@ impl Lot {
 
     /// Python/parking_lot.c#_PySemaphore_Wait (detaching) over the pthread fallback of
     /// `_PySemaphore_PlatformWait`, with no timeout.
-    fn sema_wait(&self, me: usize) -> Parked {
+    fn sema_wait<'a>(&'a self, me: usize, held: &mut Held<'a>) -> Parked {
         let e = &self.entries[me];
-        rt::step("_PySemaphore_Wait: PyEval_ReleaseThread (detach)");
-        let mut held = e
+        let detached = self.variant.detach && held.is_some();
+        if self.variant.detach {
+            if detached {
+                rt::reach(DETACHED);
+            }
+            rt::step("_PySemaphore_Wait: PyEval_ReleaseThread (detach)");
+            drop(held.take());
+        } // BUG (pymutex-no-detach) without it: sleeps holding the GIL
+        let mut held_sema = e
             .sema_mutex
             .lock("_PySemaphore_PlatformWait: lock sema.mutex");
         if e.sema_counter
             .read("_PySemaphore_PlatformWait: read sema.counter")
             == 0
         {
-            held = e
+            held_sema = e
                 .sema_cond
-                .wait("_PySemaphore_PlatformWait: pthread_cond_wait", held);
+                .wait("_PySemaphore_PlatformWait: pthread_cond_wait", held_sema);
         }
         let counter = e
             .sema_counter
@@ -331,8 +370,15 @@ impl Lot {
         } else {
             Parked::Intr
         };
-        drop(held);
-        rt::step("_PySemaphore_Wait: PyEval_AcquireThread (attach)");
+        drop(held_sema);
+        if detached {
+            *held = Some(
+                self.gil
+                    .lock("GIL: _PySemaphore_Wait's PyEval_AcquireThread takes it"),
+            );
+        } else if self.variant.detach {
+            rt::step("_PySemaphore_Wait: PyEval_AcquireThread (attach)");
+        }
         res
     }
 
@@ -450,6 +496,7 @@ fn run(p: Params, variant: Variant) {
         .collect();
     let lot = Shared::new(Lot {
         bits: Atomic::new("m._bits", 0),
+        gil: Mutex::new("gil", ()),
         bucket: Mutex::new("bucket.mutex", ()),
         root: Var::new("bucket.root", 0),
         entries,
@@ -461,12 +508,21 @@ fn run(p: Params, variant: Variant) {
     let mut handles = Vec::new();
     for (t, name) in WORKERS.iter().enumerate().take(workers) {
         let l = lot.clone();
-        handles.push(rt::spawn(name, move || l.locked_increment(t)));
+        handles.push(rt::spawn(name, move || {
+            let mut held = None;
+            if l.variant.gil {
+                held = Some(l.gil.lock("GIL: the thread takes it to run"));
+            }
+            l.locked_increment(t, &mut held);
+            drop(held);
+        }));
     }
-    let l = lot.clone();
-    handles.push(rt::spawn("clock", move || {
-        l.clock.store("more than 1 ms passes", LATER, SeqCst);
-    }));
+    if !variant.gil {
+        let l = lot.clone();
+        handles.push(rt::spawn("clock", move || {
+            l.clock.store("more than 1 ms passes", LATER, SeqCst);
+        }));
+    }
     for h in handles {
         h.join();
     }
@@ -481,6 +537,27 @@ fn no_recheck(p: Params) {
         p,
         Variant {
             recheck: false,
+            ..CPYTHON
+        },
+    );
+}
+
+fn detach(p: Params) {
+    run(
+        p,
+        Variant {
+            gil: true,
+            ..CPYTHON
+        },
+    );
+}
+
+fn no_detach(p: Params) {
+    run(
+        p,
+        Variant {
+            gil: true,
+            detach: false,
             ..CPYTHON
         },
     );
@@ -643,3 +720,81 @@ pub const HANDOFF_UNLOCKED: Model = Model {
     situations: &[HANDED_OFF],
     body: handoff_unlocked,
 };
+
+/// The default build's program (`pymutex-detach`, `pymutex-no-detach`): what detaching
+/// while asleep is for. A and B run under the GIL. A takes the mutex, and lets go of the
+/// GIL for a blocking call inside its critical section (`Py_BEGIN_ALLOW_THREADS`), then
+/// takes the GIL back to finish and unlock. B, holding the GIL, finds the mutex taken and
+/// sleeps in the parking lot.
+const DETACH_ABSTRACTS: &str = "As pymutex, in the default build: the GIL is a plain lock (PyEval_AcquireThread takes it, PyEval_ReleaseThread lets go); A lets go of it once inside its critical section for a blocking call; no clock (no waiter is handed the mutex).";
+
+const DETACH_SOURCES: &[&str] = &[
+    "Python/parking_lot.c#_PySemaphore_Wait",
+    "Python/lock.c#PyMutex_Lock",
+    "Python/lock.c#_PyMutex_LockTimed",
+    "Python/parking_lot.c#_PyParkingLot_Park",
+    "Python/parking_lot.c#_PyParkingLot_Unpark",
+    "Python/ceval_gil.c#PyEval_ReleaseThread",
+    "Python/ceval_gil.c#PyEval_AcquireThread",
+    "Python/ceval_gil.c#PyEval_SaveThread",
+];
+
+#[rustfmt::skip]
+const DETACH_EXPECT: &[Expect] = &[
+    Expect { property: MUTUAL_EXCLUSION, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DEADLOCK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
+];
+
+/// With spurious wakeups and three workers the stateful search passes the deep suite's
+/// budget of 100,000 states (2,910 without them): each sleeper woken early goes round,
+/// letting go of the GIL and taking it again.
+#[rustfmt::skip]
+const DETACH_EXPECT_SPURIOUS: &[Expect] = &[
+    Expect { property: MUTUAL_EXCLUSION, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DATA_RACE, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: NO_DEADLOCK, checkers: Checker::LOOM_AND_SAMPLING, default: HOLDS, deep: HOLDS },
+    Expect { property: MUTUAL_EXCLUSION, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DATA_RACE, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+    Expect { property: NO_DEADLOCK, checkers: Checker::DFS, default: HOLDS, deep: BUDGET_SPENT },
+];
+
+pub const DETACH: Model = Model {
+    id: "pymutex-detach",
+    title: "PyMutex_Lock under the GIL: the sleeper lets go of the GIL",
+    question: "When a thread holding the GIL sleeps in the parking lot for a PyMutex whose holder needs the GIL to unlock it, does the holder still get the GIL?",
+    claims: &[],
+    sources: DETACH_SOURCES,
+    abstracts: DETACH_ABSTRACTS,
+    properties: PROPERTIES,
+    expect: DETACH_EXPECT,
+    expect_spurious: DETACH_EXPECT_SPURIOUS,
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("pymutex-no-detach"),
+    situations: &[PARKED_WOKEN, DETACHED],
+    body: detach,
+};
+
+pub const NO_DETACH: Model = Model {
+    id: "pymutex-no-detach",
+    title: "PyMutex_Lock under the GIL, sleeping without letting go of it",
+    question: "If _PySemaphore_Wait slept without detaching, could a thread asleep on a PyMutex hold the GIL that the mutex's holder needs to unlock it?",
+    claims: &[],
+    sources: DETACH_SOURCES,
+    abstracts: DETACH_ABSTRACTS,
+    properties: NO_RECHECK_PROPERTIES,
+    expect: NO_DETACH_EXPECT,
+    expect_spurious: NO_DETACH_EXPECT,
+    loom_bound: LoomBound::SMALL,
+    scenarios: &[],
+    twin: Some("pymutex-detach"),
+    situations: &[],
+    body: no_detach,
+};
+
+#[rustfmt::skip]
+const NO_DETACH_EXPECT: &[Expect] = &[
+    Expect { property: NO_DEADLOCK, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    Expect { property: NO_DEADLOCK, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+];
