@@ -13,6 +13,7 @@ pub mod gil;
 mod lost_update;
 pub mod multiprocessing;
 pub mod objlock;
+pub mod pymutex;
 pub mod refcount;
 
 /// Worker threads' names, in spawn order (main is "main").
@@ -53,6 +54,11 @@ pub const ALL: &[&Model] = &[
     &freethreaded::c11::SHARED_KEYS_RELAXED,
     &freethreaded::c11::LIST_COPY,
     &freethreaded::c11::LIST_COPY_RELAXED,
+    &pymutex::PYMUTEX,
+    &pymutex::NO_RECHECK,
+    &pymutex::HANDOFF_UNLOCKED,
+    &pymutex::DETACH,
+    &pymutex::NO_DETACH,
     &condvar::wait_loop::MODEL,
     &condvar::wait_once::MODEL,
     &condvar::timed_wait::NEVER_RELEASED,
@@ -106,6 +112,11 @@ pub const FAMILIES: &[Family] = &[
         title: "The free-threaded build's lock-free reads",
         chapter: "docs/freethreaded.md",
         first: "qsbr",
+    },
+    Family {
+        title: "PyMutex and the parking lot",
+        chapter: "docs/pymutex.md",
+        first: "pymutex",
     },
     Family {
         title: "Condition variables as POSIX defines them",

@@ -9,13 +9,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The book's chapters, one per family of models (docs/NAME.md).
-pub const FAMILY_CHAPTERS: [&str; 8] = [
+pub const FAMILY_CHAPTERS: [&str; 9] = [
     "refcount",
     "handoff",
     "bytecode",
     "objlock",
     "brc",
     "freethreaded",
+    "pymutex",
     "multiprocessing",
     "condvar",
 ];
