@@ -785,7 +785,7 @@ pub const NO_DETACH: Model = Model {
     abstracts: DETACH_ABSTRACTS,
     properties: NO_RECHECK_PROPERTIES,
     expect: NO_DETACH_EXPECT,
-    expect_spurious: NO_DETACH_EXPECT,
+    expect_spurious: NO_DETACH_SPURIOUS_EXPECT,
     loom_bound: LoomBound::SMALL,
     scenarios: &[],
     twin: Some("pymutex-detach"),
@@ -797,4 +797,14 @@ pub const NO_DETACH: Model = Model {
 const NO_DETACH_EXPECT: &[Expect] = &[
     Expect { property: NO_DEADLOCK, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
     Expect { property: NO_DEADLOCK, checkers: Checker::SHUTTLE, default: FOUND, deep: FOUND },
+];
+
+/// With spurious wakeups the sleeper may also wake, find nothing changed and park again,
+/// for ever, while the mutex's holder waits for the GIL: the same bug as a cycle, which is
+/// what the random scheduler (seed 0) comes upon first with two workers.
+#[rustfmt::skip]
+const NO_DETACH_SPURIOUS_EXPECT: &[Expect] = &[
+    Expect { property: NO_DEADLOCK, checkers: Checker::LOOM, default: violated(1), deep: violated(1) },
+    Expect { property: NO_DEADLOCK, checkers: &[Checker::ShuttlePct, Checker::ShuttleDfs], default: FOUND, deep: FOUND },
+    Expect { property: NO_DEADLOCK, checkers: &[Checker::ShuttleRandom], default: LIVELOCK, deep: FOUND },
 ];

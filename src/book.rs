@@ -292,8 +292,7 @@ fn verdicts(models: &[&'static Model], rows: &[Row]) -> String {
         "\nLoom: the preemption bound it explored (`exhaustive`: every execution); for a \
          violation, the fewest preemptions and then the fewest steps it found. Shuttle PCT and \
          random: runs tried. Shuttle DFS, the stateful search: the states it visited, all of \
-         them under sequential consistency (see the chapter on the stateful search). `n/a`: shuttle has no \
-         data-race detector. Models that wait on a condition variable appear twice: \
+         them under sequential consistency (see the chapter on the stateful search). Models that wait on a condition variable appear twice: \
          spurious wakeups off and on.\n",
     );
     out

@@ -231,7 +231,7 @@ pub const PROPERTIES_WITH_RACES: &[Property] = &[
 ];
 
 /// The expectations of a model where every one of `PROPERTIES_WITH_RACES` holds, under
-/// every checker (shuttle has no race detector: `no_data_race` is loom's alone).
+/// every checker.
 #[rustfmt::skip]
 pub const ALL_HOLD_WITH_RACES: &[Expect] = &[
     Expect { property: NO_LEAK, checkers: &Checker::ALL, default: HOLDS, deep: HOLDS },
