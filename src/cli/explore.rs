@@ -101,7 +101,10 @@ impl Answer {
         let header = |name: &str, value: &str| {
             tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a header")
         };
+        // Every answer is small and whole: send it with its length, never chunked
+        // (tiny_http chunks bodies of 32 KiB and more; the model list is one).
         tiny_http::Response::from_string(self.body)
+            .with_chunked_threshold(usize::MAX)
             .with_status_code(self.status)
             .with_header(header("Content-Type", self.content_type))
             .with_header(header("Cache-Control", "no-store"))
