@@ -222,13 +222,11 @@ fn cell(r: &Row) -> String {
             (_, _, Some(f)) => format!("**violated** · run {}", f.execution),
             _ => "**violated**".to_owned(),
         },
-        Verdict::Livelock if o.checker == Checker::ShuttleDfs => format!(
-            "**livelock** · a cycle of {} steps",
-            failure
-                .and_then(|f| f.schedule_cycle().map(|c| f.trace.len() - 1 - c))
-                .unwrap_or(0)
-        ),
-        Verdict::Livelock => format!("**livelock** · run {}", failure.map_or(0, |f| f.execution)),
+        // Every checker's lasso ends its trace (`trace::close_lasso`).
+        Verdict::Livelock => match failure.and_then(|f| f.trace.cycle_steps()) {
+            Some(n) => format!("**livelock** · a cycle of {n} steps"),
+            None => format!("**livelock** · run {}", failure.map_or(0, |f| f.execution)),
+        },
         Verdict::Inconclusive => format!(
             "inconclusive · {}",
             o.note.as_deref().unwrap_or("budget spent")

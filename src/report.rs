@@ -314,7 +314,7 @@ pub fn counterexample(
         preemptions_minimal: false,
         steps_minimal: false,
         shortest_among: None,
-        cycle_from: failure.and_then(Failure::schedule_cycle),
+        cycle_from: failure.and_then(|f| f.trace.cycle_from()),
         steps: trace.to_schema(),
     }
 }

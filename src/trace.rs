@@ -208,12 +208,16 @@ impl Trace {
     /// A lasso's cycle: how many steps it has (the last event only says where it leads
     /// back to), if the trace ends in one.
     pub fn cycle_steps(&self) -> Option<usize> {
-        let from = self.events.iter().position(|e| {
+        Some(self.events.len() - 1 - self.cycle_from()?)
+    }
+
+    /// A lasso's cycle starts after this many steps, if the trace ends in one.
+    pub fn cycle_from(&self) -> Option<usize> {
+        self.events.iter().position(|e| {
             e.note
                 .as_deref()
                 .is_some_and(|n| n.starts_with(CYCLE_STARTS))
-        })?;
-        Some(self.events.len() - 1 - from)
+        })
     }
 
     /// "1 context switch", "3 context switches".

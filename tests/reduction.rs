@@ -112,7 +112,7 @@ fn fairness_decides_which_cycles_are_livelocks() {
             ..Limits::default()
         };
         let o = check::check(&body, "no_deadlock", Checker::ShuttleDfs, &limits);
-        (o.verdict, o.failure.and_then(|f| f.schedule_cycle()))
+        (o.verdict, o.failure.and_then(|f| f.trace.cycle_from()))
     };
     use gilspec::check::{Fairness, Verdict};
     let (none, cycle) = verdict(Fairness::None);

@@ -52,16 +52,6 @@ pub struct Failure {
     pub execution: u64,
 }
 
-impl Failure {
-    /// A lasso's cycle starts after this many steps.
-    pub fn schedule_cycle(&self) -> Option<usize> {
-        match self.schedule {
-            Schedule::Shuttle { cycle, .. } => cycle,
-            _ => None,
-        }
-    }
-}
-
 /// One run of one checker: how many executions it explored and the first failure.
 #[derive(Clone, Debug)]
 pub struct Run {

@@ -139,10 +139,9 @@ pub(crate) fn check_rows(opts: &Options) -> Result<Vec<Row>, Usage> {
         .clone()
         .unwrap_or_else(|| Checker::ALL.to_vec());
     let planned = selection(opts, &models, &checkers).rows(opts.shard);
-    let mut units: Vec<&[PlannedRow]> = planned
+    let units: Vec<&[PlannedRow]> = planned
         .chunk_by(|a, b| a.model.id == b.model.id && a.spurious == b.spurious)
         .collect();
-    units.retain(|u| !u.is_empty());
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, units.len().max(1));

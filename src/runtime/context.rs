@@ -293,26 +293,24 @@ thread_local! {
 
 impl Exec {
     pub fn new(backend: Backend, armed: Option<&str>, waits: WaitConfig) -> Arc<Exec> {
-        Exec::build(backend, armed, waits, false, false)
+        Exec::build(backend, armed, waits, false, false, false)
     }
 
     /// A run that notes violations of the armed property and goes on (see `collect`).
     pub fn collecting(backend: Backend, armed: &str, waits: WaitConfig) -> Arc<Exec> {
-        Exec::build(backend, Some(armed), waits, true, false)
+        Exec::build(backend, Some(armed), waits, true, false, false)
     }
 
     /// A run that keeps no trace (timing model code natively, `cost`): its steps are
     /// counted and observed, but not stored.
     pub fn untraced(backend: Backend, waits: WaitConfig) -> Arc<Exec> {
-        Exec::build(backend, None, waits, false, true)
+        Exec::build(backend, None, waits, false, true, false)
     }
 
     /// A replay of a lasso the stateful search found: it stops where the schedule does,
     /// and looks for no cycle of its own on the way.
     pub fn replaying_lasso(backend: Backend, waits: WaitConfig) -> Arc<Exec> {
-        let mut exec = Exec::build(backend, Some(builtin::PROGRESS), waits, false, false);
-        Arc::get_mut(&mut exec).expect("just made").lasso = true;
-        exec
+        Exec::build(backend, Some(builtin::PROGRESS), waits, false, false, true)
     }
 
     fn build(
@@ -321,6 +319,7 @@ impl Exec {
         waits: WaitConfig,
         collect: bool,
         untraced: bool,
+        lasso: bool,
     ) -> Arc<Exec> {
         Arc::new(Exec {
             backend,
@@ -328,7 +327,7 @@ impl Exec {
             waits,
             collect,
             untraced,
-            lasso: false,
+            lasso,
             tasks: Mutex::new(None),
             state: Mutex::new(ExecState::default()),
         })
